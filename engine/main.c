@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sealcap authors
+ */
+/*
+ * sealcap: the capture engine.  Every knob is a flag with a default shown
+ * in --help; a bad flag or value is refused with a message and exit 2.
+ * Drivers register themselves; their flags are added to the table here, so
+ * this file never includes a driver header.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sealcap/engine.h>
+
+#include <sealcap/opt.h>
+
+static struct sc_engine *the_engine;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	if (the_engine)
+		sc_engine_stop(the_engine);
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	if (the_engine)
+		sc_engine_rotate(the_engine);
+}
+
+enum {
+	O_DRIVER = 256, O_STORE, O_ORIGIN, O_LANES, O_BLOCK_BYTES, O_FLUSH_MS,
+	O_SEGMENT_BYTES, O_SEGMENT_SECONDS, O_FSYNC, O_FSYNC_MS, O_RING_SIZE,
+	O_BATCHES, O_BATCH_BYTES, O_COUNT, O_DURATION, O_STATS_INTERVAL,
+	O_HELP, O_VERSION, O_DRIVER_OPT,
+};
+
+static const struct {
+	const char *name;
+	int id;
+	const char *arg;
+	const char *help;
+	const char *def;
+} engine_opts[] = {
+	{ "driver", O_DRIVER, "NAME", "capture driver (see below)", "pcap" },
+	{ "store", O_STORE, "DIR", "store directory (created if missing)", NULL },
+	{ "origin", O_ORIGIN, "NAME", "store name when creating a store", "sealcap/<hostname>" },
+	{ "lanes", O_LANES, "N", "sealer threads", "1" },
+	{ "block-bytes", O_BLOCK_BYTES, "SIZE", "close a block at this much raw data", "1M" },
+	{ "flush-ms", O_FLUSH_MS, "MS", "... or when its oldest record is this old", "200" },
+	{ "segment-bytes", O_SEGMENT_BYTES, "SIZE", "start a new segment file at this size", "256M" },
+	{ "segment-seconds", O_SEGMENT_SECONDS, "S", "... or at this age (0: never)", "3600" },
+	{ "fsync", O_FSYNC, "POLICY", "block | interval | none", "interval" },
+	{ "fsync-ms", O_FSYNC_MS, "MS", "interval policy: sync at most this long after a write", "1000" },
+	{ "ring-size", O_RING_SIZE, "N", "batches per RX worker -> lane ring", "256" },
+	{ "batches", O_BATCHES, "N", "RX batch pool size", "512" },
+	{ "batch-bytes", O_BATCH_BYTES, "SIZE", "bytes per RX batch", "256K" },
+	{ "count", O_COUNT, "N", "stop after N messages (0: no limit)", "0" },
+	{ "duration", O_DURATION, "S", "stop after S seconds (0: no limit)", "0" },
+	{ "stats-interval", O_STATS_INTERVAL, "S", "print a stats line every S seconds (0: off)", "0" },
+	{ "help", O_HELP, NULL, "show this help", NULL },
+	{ "version", O_VERSION, NULL, "show the version", NULL },
+};
+#define N_ENGINE_OPTS (sizeof(engine_opts) / sizeof(engine_opts[0]))
+
+static void
+usage(FILE *f)
+{
+	const struct sc_driver_ops *d;
+
+	fprintf(f, "usage: sealcap --store DIR [--driver NAME] [options]\n\n"
+		   "Capture syslog into a sealed, tamper-evident store.\n\nEngine options:\n");
+	for (size_t i = 0; i < N_ENGINE_OPTS; i++)
+		sc_opt_help(f, engine_opts[i].name, engine_opts[i].arg, engine_opts[i].help,
+			    engine_opts[i].def);
+	for (unsigned i = 0; (d = sc_driver_at(i)) != NULL; i++) {
+		fprintf(f, "\nDriver '%s': %s\n", d->name, d->summary);
+		for (const struct sc_driver_opt *o = d->opts; o && o->name; o++)
+			sc_opt_help(f, o->name, o->arg, o->help, o->def);
+	}
+	fprintf(f, "\nSignals: SIGTERM/SIGINT drain, seal and exit 0; SIGHUP starts a new segment.\n");
+}
+
+static int
+bad(const char *flag, const char *val, const char *why)
+{
+	fprintf(stderr, "sealcap: --%s '%s': %s (see --help)\n", flag, val, why);
+	return 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sc_engine_config cfg;
+	struct option lopts[N_ENGINE_OPTS + 64];
+	const struct sc_driver_opt *dopt[64];
+	const struct sc_driver_ops *drv_of[64];
+	const struct sc_driver_ops *drv, *d;
+	const char *driver = "pcap";
+	double stats_interval = 0;
+	char err[512];
+	size_t n = 0, nd = 0;
+	uint64_t v;
+	int c, idx, rc;
+
+	sc_engine_config_default(&cfg);
+	for (size_t i = 0; i < N_ENGINE_OPTS; i++)
+		lopts[n++] = (struct option){ engine_opts[i].name,
+					      engine_opts[i].arg ? required_argument : no_argument,
+					      NULL, engine_opts[i].id };
+	for (unsigned i = 0; (d = sc_driver_at(i)) != NULL; i++)
+		for (const struct sc_driver_opt *o = d->opts; o && o->name && nd < 64; o++) {
+			dopt[nd] = o;
+			drv_of[nd] = d;
+			lopts[n++] = (struct option){ o->name,
+						      o->arg ? required_argument : no_argument,
+						      NULL, O_DRIVER_OPT + (int)nd };
+			nd++;
+		}
+	lopts[n] = (struct option){ NULL, 0, NULL, 0 };
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", lopts, &idx)) != -1) {
+		const char *name = c >= O_DRIVER && c != '?' && c != ':' ? lopts[idx].name : NULL;
+
+		switch (c) {
+		case O_DRIVER: driver = optarg; break;
+		case O_STORE: cfg.store.dir = optarg; break;
+		case O_ORIGIN: cfg.store.origin = optarg; break;
+		case O_LANES:
+			if (sc_opt_u64(optarg, &v) || v < 1 || v > SC_LANES_MAX)
+				return bad(name, optarg, "expected 1..16");
+			cfg.lanes = (unsigned)v;
+			break;
+		case O_BLOCK_BYTES:
+			if (sc_opt_size(optarg, &v) || v < 4096 || v > (64u << 20))
+				return bad(name, optarg, "expected a size from 4K to 64M");
+			cfg.block_bytes = v;
+			break;
+		case O_FLUSH_MS:
+			if (sc_opt_u64(optarg, &v) || v < 1 || v > 3600000)
+				return bad(name, optarg, "expected 1..3600000 ms");
+			cfg.flush_ms = (unsigned)v;
+			break;
+		case O_SEGMENT_BYTES:
+			if (sc_opt_size(optarg, &v) || v < (64u << 10))
+				return bad(name, optarg, "expected a size of at least 64K");
+			cfg.store.segment_bytes = v;
+			break;
+		case O_SEGMENT_SECONDS:
+			if (sc_opt_u64(optarg, &v) || v > UINT32_MAX)
+				return bad(name, optarg, "expected seconds");
+			cfg.store.segment_seconds = (uint32_t)v;
+			break;
+		case O_FSYNC:
+			if (strcmp(optarg, "block") == 0)
+				cfg.store.fsync = SC_FSYNC_BLOCK;
+			else if (strcmp(optarg, "interval") == 0)
+				cfg.store.fsync = SC_FSYNC_INTERVAL;
+			else if (strcmp(optarg, "none") == 0)
+				cfg.store.fsync = SC_FSYNC_NONE;
+			else
+				return bad(name, optarg, "expected block, interval or none");
+			break;
+		case O_FSYNC_MS:
+			if (sc_opt_u64(optarg, &v) || v < 1 || v > 3600000)
+				return bad(name, optarg, "expected 1..3600000 ms");
+			cfg.store.fsync_ms = (uint32_t)v;
+			break;
+		case O_RING_SIZE:
+			if (sc_opt_u64(optarg, &v) || v < 4 || v > (1u << 20))
+				return bad(name, optarg, "expected 4..1048576");
+			cfg.ring_size = (unsigned)v;
+			break;
+		case O_BATCHES:
+			if (sc_opt_u64(optarg, &v) || v < 4 || v > (1u << 20))
+				return bad(name, optarg, "expected 4..1048576");
+			cfg.batches = (unsigned)v;
+			break;
+		case O_BATCH_BYTES:
+			if (sc_opt_size(optarg, &v) || v < (64u << 10) || v > (64u << 20))
+				return bad(name, optarg, "expected a size from 64K to 64M");
+			cfg.batch_bytes = v;
+			break;
+		case O_COUNT:
+			if (sc_opt_u64(optarg, &v))
+				return bad(name, optarg, "expected a count");
+			cfg.max_count = v;
+			break;
+		case O_DURATION:
+			if (sc_opt_double(optarg, &cfg.duration_s) || cfg.duration_s < 0)
+				return bad(name, optarg, "expected seconds >= 0");
+			break;
+		case O_STATS_INTERVAL:
+			if (sc_opt_double(optarg, &stats_interval) || stats_interval < 0)
+				return bad(name, optarg, "expected seconds >= 0");
+			break;
+		case O_HELP:
+			usage(stdout);
+			return 0;
+		case O_VERSION:
+			printf("sealcap %s\n", SC_VERSION_STRING);
+			return 0;
+		case '?':
+			if (optopt)
+				fprintf(stderr, "sealcap: option needs a value or is unknown: %s (see --help)\n",
+					argv[optind - 1]);
+			else
+				fprintf(stderr, "sealcap: unknown option %s (see --help)\n",
+					argv[optind - 1]);
+			return 2;
+		default:
+			if (c >= O_DRIVER_OPT && c < O_DRIVER_OPT + (int)nd) {
+				const struct sc_driver_opt *o = dopt[c - O_DRIVER_OPT];
+
+				if (drv_of[c - O_DRIVER_OPT]->set_opt(o->name, optarg ? optarg : "",
+								      err, sizeof(err)) != 0) {
+					fprintf(stderr, "sealcap: %s (see --help)\n", err);
+					return 2;
+				}
+				break;
+			}
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sealcap: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return 2;
+	}
+	if (cfg.store.dir == NULL) {
+		fprintf(stderr, "sealcap: --store DIR is required (see --help)\n");
+		return 2;
+	}
+	drv = sc_driver_find(driver);
+	if (drv == NULL) {
+		fprintf(stderr, "sealcap: --driver '%s': no such driver in this build (have:", driver);
+		for (unsigned i = 0; (d = sc_driver_at(i)) != NULL; i++)
+			fprintf(stderr, " %s", d->name);
+		fprintf(stderr, ")\n");
+		return 2;
+	}
+
+	the_engine = sc_engine_create(&cfg, err, sizeof(err));
+	if (the_engine == NULL) {
+		fprintf(stderr, "sealcap: %s\n", err);
+		return 1;
+	}
+	{
+		struct sigaction sa = { 0 };
+
+		sa.sa_handler = on_stop;
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sa.sa_handler = on_hup;
+		sigaction(SIGHUP, &sa, NULL);
+		signal(SIGPIPE, SIG_IGN);
+	}
+	rc = sc_engine_run(the_engine, drv, stderr, stats_interval, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "sealcap: %s\n", err);
+		sc_engine_destroy(the_engine);
+		return 1;
+	}
+	{
+		struct sc_engine_stats s;
+		uint64_t dropped = 0;
+
+		sc_engine_stats(the_engine, &s);
+		for (int i = 0; i < SC_DROP__COUNT; i++)
+			dropped += s.drops[i];
+		fprintf(stderr,
+			"sealcap: received %" PRIu64 " messages (%" PRIu64 " bytes), stored %" PRIu64
+			" in %" PRIu64 " blocks (%" PRIu64 " bytes on disk), skipped %" PRIu64
+			" non-syslog frames, dropped %" PRIu64,
+			s.rx_msgs, s.rx_bytes, s.records, s.blocks, s.stored_bytes, s.skipped, dropped);
+		for (int i = 0; i < SC_DROP__COUNT; i++)
+			if (s.drops[i])
+				fprintf(stderr, " %s=%" PRIu64, sc_drop_name((enum sc_drop)i), s.drops[i]);
+		fprintf(stderr, "\n");
+	}
+	rc = sc_engine_destroy(the_engine);
+	if (rc != 0) {
+		fprintf(stderr, "sealcap: closing the store: %s\n", strerror(-rc));
+		return 1;
+	}
+	return 0;
+}

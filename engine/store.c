@@ -1,0 +1,590 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sealcap authors
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sealcap/store.h>
+
+#include "le.h"
+#include "store_priv.h"
+
+/* Segment header layout (docs/FORMAT.md). */
+enum {
+	S_MAGIC = 0,      /* 8 bytes "SCSEGMNT" */
+	S_VERSION = 8,    /* u16 */
+	S_HDRLEN = 10,    /* u16 128 */
+	S_NUMBER = 12,    /* u32 */
+	S_CREATED = 16,   /* i64 ns */
+	S_STOREID = 24,   /* 32 */
+	S_FIRSTLOG = 56,  /* u64 log index of the first block */
+	/* 64..95 reserved, zero */
+	S_HASH = 96,      /* SHA-256 of bytes 0..95 */
+};
+_Static_assert(S_HASH + SC_HASH_LEN == SC_SEG_HDR_LEN, "segment header");
+
+int64_t
+sc_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void
+errf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (buf == NULL || len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+void
+sc_segment_path(const char *dir, uint32_t n, char *out, size_t len)
+{
+	snprintf(out, len, "%s/segments/%08" PRIu32 ".seg", dir, n);
+}
+
+void
+sc_segment_hdr_encode(struct sc_hasher *hs, uint32_t number, int64_t created,
+		      const uint8_t store_id[SC_HASH_LEN], uint64_t first_log,
+		      uint8_t out[SC_SEG_HDR_LEN])
+{
+	memset(out, 0, SC_SEG_HDR_LEN);
+	memcpy(out + S_MAGIC, SC_SEG_MAGIC, 8);
+	put_u16(out + S_VERSION, SC_FORMAT_VERSION);
+	put_u16(out + S_HDRLEN, SC_SEG_HDR_LEN);
+	put_u32(out + S_NUMBER, number);
+	put_u64(out + S_CREATED, (uint64_t)created);
+	memcpy(out + S_STOREID, store_id, SC_HASH_LEN);
+	put_u64(out + S_FIRSTLOG, first_log);
+	sc_sha256(hs, out, S_HASH, NULL, 0, out + S_HASH);
+}
+
+enum sc_error
+sc_segment_hdr_check(struct sc_hasher *hs, const uint8_t in[SC_SEG_HDR_LEN],
+		     uint32_t *number, uint64_t *first_log, uint8_t store_id[SC_HASH_LEN])
+{
+	uint8_t h[SC_HASH_LEN];
+
+	if (memcmp(in + S_MAGIC, SC_SEG_MAGIC, 8) != 0 ||
+	    get_u16(in + S_VERSION) != SC_FORMAT_VERSION ||
+	    get_u16(in + S_HDRLEN) != SC_SEG_HDR_LEN)
+		return SC_E_SEG_MAGIC;
+	sc_sha256(hs, in, S_HASH, NULL, 0, h);
+	if (memcmp(h, in + S_HASH, SC_HASH_LEN) != 0)
+		return SC_E_SEG_HASH;
+	*number = get_u32(in + S_NUMBER);
+	*first_log = get_u64(in + S_FIRSTLOG);
+	memcpy(store_id, in + S_STOREID, SC_HASH_LEN);
+	return SC_E_OK;
+}
+
+/* ---- store.json ---------------------------------------------------------- */
+
+/*
+ * store.json is written once, by us, in a fixed shape.  Its identity is the
+ * hash of its bytes; the only field read back is "origin", found by its key
+ * (the value is restricted at creation to characters that need no escaping).
+ */
+static int
+origin_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 200)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s <= 0x20 || *s == '"' || *s == '\\' ||
+		    (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+int
+sc_store_json_read(const char *dir, struct sc_hasher *hs, uint8_t id[SC_HASH_LEN],
+		   char *origin, size_t olen, char *errbuf, size_t errlen)
+{
+	char path[4096], buf[4096];
+	const char *key = "\"origin\": \"", *p, *e;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/store.json", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		errf(errbuf, errlen, "%s: %s (not a sealcap store?)", path, strerror(errno));
+		return -errno;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) {
+		errf(errbuf, errlen, "%s: empty or unreadable", path);
+		return -EBADMSG;
+	}
+	buf[n] = '\0';
+	sc_sha256(hs, buf, (size_t)n, NULL, 0, id);
+	if (strstr(buf, "\"format\": \"sealcap-store\"") == NULL ||
+	    (p = strstr(buf, key)) == NULL ||
+	    (e = strchr(p + strlen(key), '"')) == NULL) {
+		errf(errbuf, errlen, "%s: not a sealcap store description", path);
+		return -EBADMSG;
+	}
+	p += strlen(key);
+	snprintf(origin, olen, "%.*s", (int)(e - p), p);
+	return 0;
+}
+
+static int
+write_file_sync(const char *path, const char *data, size_t len, mode_t mode)
+{
+	char tmp[4200];
+	int fd, rc = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, data, len) != (ssize_t)len || fsync(fd) != 0)
+		rc = errno ? -errno : -EIO;
+	close(fd);
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc != 0)
+		unlink(tmp);
+	return rc;
+}
+
+static int
+fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) != 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+static int
+dir_is_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int empty = 1;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			empty = 0;
+			break;
+		}
+	closedir(d);
+	return empty;
+}
+
+static int
+store_create(const char *dir, const char *origin, char *errbuf, size_t errlen)
+{
+	char path[4096], json[1024], host[256] = "localhost", org[256], when[64];
+	uint8_t rnd[16];
+	char rhex[33];
+	int64_t now = sc_now_ns();
+	time_t secs = (time_t)(now / 1000000000);
+	struct tm tm;
+	int rc;
+
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		errf(errbuf, errlen, "%s: cannot create: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (!dir_is_empty(dir)) {
+		errf(errbuf, errlen, "%s: directory is not empty and holds no store.json", dir);
+		return -EEXIST;
+	}
+	if (origin == NULL) {
+		gethostname(host, sizeof(host) - 1);
+		snprintf(org, sizeof(org), "sealcap/%s", host);
+		origin = org;
+	}
+	if (!origin_ok(origin)) {
+		errf(errbuf, errlen, "origin '%s': use 1-200 printable ASCII characters, no space, quote or backslash",
+		     origin);
+		return -EINVAL;
+	}
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		errf(errbuf, errlen, "getrandom: %s", strerror(errno));
+		return -EIO;
+	}
+	for (int i = 0; i < 16; i++)
+		snprintf(rhex + 2 * i, 3, "%02x", rnd[i]);
+	gmtime_r(&secs, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(json, sizeof(json),
+		 "{\n"
+		 "  \"format\": \"sealcap-store\",\n"
+		 "  \"format_version\": %d,\n"
+		 "  \"origin\": \"%s\",\n"
+		 "  \"instance\": \"%s\",\n"
+		 "  \"created\": \"%s\",\n"
+		 "  \"created_ns\": %" PRId64 "\n"
+		 "}\n",
+		 SC_FORMAT_VERSION, origin, rhex, when, now);
+	snprintf(path, sizeof(path), "%s/segments", dir);
+	if (mkdir(path, 0750) != 0 && errno != EEXIST) {
+		errf(errbuf, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/store.json", dir);
+	rc = write_file_sync(path, json, strlen(json), 0640);
+	if (rc == 0)
+		rc = fsync_dir(dir);
+	if (rc != 0)
+		errf(errbuf, errlen, "%s: %s", path, strerror(-rc));
+	return rc;
+}
+
+/* Segment numbers present in DIR/segments, sorted. */
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+sc_segment_list(const char *dir, uint32_t **out, uint32_t *count)
+{
+	char path[4096];
+	DIR *d;
+	struct dirent *e;
+	uint32_t *v = NULL, n = 0, cap = 0;
+
+	snprintf(path, sizeof(path), "%s/segments", dir);
+	d = opendir(path);
+	if (d == NULL)
+		return -errno;
+	while ((e = readdir(d)) != NULL) {
+		char *end;
+		unsigned long num;
+
+		if (strlen(e->d_name) != 12 || strcmp(e->d_name + 8, ".seg") != 0)
+			continue;
+		num = strtoul(e->d_name, &end, 10);
+		if (end != e->d_name + 8 || num > UINT32_MAX)
+			continue;
+		if (n == cap) {
+			uint32_t *nv = realloc(v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
+
+			if (nv == NULL) {
+				free(v);
+				closedir(d);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[n++] = (uint32_t)num;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_u32);
+	*out = v;
+	*count = n;
+	return 0;
+}
+
+/* ---- writer ------------------------------------------------------------- */
+
+struct sc_store {
+	struct sc_store_opts o;
+	char dir[4096];
+	struct sc_hasher *hs;
+	uint8_t id[SC_HASH_LEN];
+	struct sc_lane_state lane[SC_STORE_MAX_LANES];
+	uint64_t log_size;
+	uint64_t synced;
+	uint64_t bytes;
+	uint32_t next_segment;
+	int fd;                 /* open segment, -1 when none */
+	uint32_t segment;
+	uint64_t seg_size;
+	int64_t seg_created;
+	int64_t dirty_since;    /* first unsynced write, 0 when clean */
+	uint64_t written;       /* blocks written (== log_size), for synced */
+};
+
+/* Restore lane chains and the log size from every block header. */
+static int
+store_scan(struct sc_store *s, char *errbuf, size_t errlen)
+{
+	struct sc_store_reader *r;
+	struct sc_block_hdr h;
+	struct sc_store_pos pos;
+	const uint8_t *stored;
+	enum sc_error err;
+	int rc;
+
+	for (int i = 0; i < SC_STORE_MAX_LANES; i++)
+		memcpy(s->lane[i].last_hash, s->id, SC_HASH_LEN);
+	r = sc_store_reader_open(s->dir, errbuf, errlen);
+	if (r == NULL)
+		return -errno;
+	sc_store_reader_headers_only(r, true);
+	while ((rc = sc_store_read(r, &h, &stored, &pos, &err)) == 1) {
+		struct sc_lane_state *l;
+
+		if (h.lane >= SC_STORE_MAX_LANES || h.log_index != s->log_size ||
+		    h.block_seq != s->lane[h.lane].next_block_seq) {
+			err = h.lane >= SC_STORE_MAX_LANES ? SC_E_BLK_MAGIC :
+			      h.log_index != s->log_size ? SC_E_LOG_INDEX : SC_E_LANE_SEQ;
+			rc = -1;
+			break;
+		}
+		l = &s->lane[h.lane];
+		l->next_block_seq = h.block_seq + 1;
+		l->next_rec_seq = h.first_seq + h.count;
+		memcpy(l->last_hash, h.block_hash, SC_HASH_LEN);
+		s->log_size++;
+		s->next_segment = pos.segment + 1;
+	}
+	{
+		uint32_t nseg = sc_store_reader_segments(r);
+
+		if (nseg > 0) {
+			uint32_t last = sc_store_reader_segment_list(r)[nseg - 1];
+
+			if (last + 1 > s->next_segment)
+				s->next_segment = last + 1;
+		}
+	}
+	sc_store_reader_close(r);
+	if (rc < 0) {
+		errf(errbuf, errlen,
+		     "%s: segment %08" PRIu32 " offset %" PRIu64 ": %s; run 'sealctl verify %s'",
+		     s->dir, pos.segment, pos.offset, sc_error_text(err), s->dir);
+		return -EBADMSG;
+	}
+	s->synced = s->log_size;
+	return 0;
+}
+
+int
+sc_store_open(const struct sc_store_opts *o, struct sc_store **out, char *errbuf,
+	      size_t errlen)
+{
+	struct sc_store *s;
+	char path[4200], origin[256];
+	struct stat st;
+	int rc;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "%s/store.json", o->dir);
+	if (stat(path, &st) != 0) {
+		rc = store_create(o->dir, o->origin, errbuf, errlen);
+		if (rc != 0)
+			return rc;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	s->o = *o;
+	s->fd = -1;
+	snprintf(s->dir, sizeof(s->dir), "%s", o->dir);
+	s->o.dir = s->dir;
+	if (s->o.segment_bytes == 0)
+		s->o.segment_bytes = SC_SEGMENT_BYTES_DEFAULT;
+	s->hs = sc_hasher_new();
+	if (s->hs == NULL) {
+		free(s);
+		return -ENOMEM;
+	}
+	rc = sc_store_json_read(s->dir, s->hs, s->id, origin, sizeof(origin), errbuf, errlen);
+	if (rc == 0)
+		rc = store_scan(s, errbuf, errlen);
+	if (rc != 0) {
+		sc_hasher_free(s->hs);
+		free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+const struct sc_lane_state *
+sc_store_lane(const struct sc_store *s, uint32_t lane)
+{
+	return lane < SC_STORE_MAX_LANES ? &s->lane[lane] : NULL;
+}
+
+static int
+segment_start(struct sc_store *s)
+{
+	char path[4200];
+	uint8_t hdr[SC_SEG_HDR_LEN];
+	int fd;
+
+	sc_segment_path(s->dir, s->next_segment, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -errno;
+	s->seg_created = sc_now_ns();
+	sc_segment_hdr_encode(s->hs, s->next_segment, s->seg_created, s->id,
+			      s->log_size, hdr);
+	if (write(fd, hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr)) {
+		int rc = errno ? -errno : -ENOSPC;
+
+		close(fd);
+		unlink(path);
+		return rc;
+	}
+	/* The new name must survive a crash before any block is synced. */
+	snprintf(path, sizeof(path), "%s/segments", s->dir);
+	if (s->o.fsync != SC_FSYNC_NONE) {
+		fdatasync(fd);
+		fsync_dir(path);
+	}
+	s->fd = fd;
+	s->segment = s->next_segment++;
+	s->seg_size = SC_SEG_HDR_LEN;
+	s->bytes += SC_SEG_HDR_LEN;
+	return 0;
+}
+
+int
+sc_store_rotate(struct sc_store *s)
+{
+	int rc = 0;
+
+	if (s->fd < 0)
+		return 0;
+	rc = sc_store_sync(s);
+	close(s->fd);
+	s->fd = -1;
+	return rc;
+}
+
+int
+sc_store_sync(struct sc_store *s)
+{
+	if (s->fd < 0 || s->synced == s->log_size)
+		return 0;
+	if (fdatasync(s->fd) != 0)
+		return -errno;
+	s->synced = s->log_size;
+	s->dirty_since = 0;
+	return 0;
+}
+
+int
+sc_store_tick(struct sc_store *s, int64_t now)
+{
+	if (s->o.fsync == SC_FSYNC_INTERVAL && s->dirty_since &&
+	    now - s->dirty_since >= (int64_t)s->o.fsync_ms * 1000000)
+		return sc_store_sync(s);
+	return 0;
+}
+
+int
+sc_store_append(struct sc_store *s, struct sc_block_hdr *h, const uint8_t *stored)
+{
+	uint8_t hdr[SC_BLOCK_HDR_LEN];
+	struct sc_lane_state *l;
+	struct iovec iov[2];
+	size_t total = SC_BLOCK_HDR_LEN + h->stored_len;
+	ssize_t n;
+	int rc;
+
+	if (h->lane >= SC_STORE_MAX_LANES)
+		return -EINVAL;
+	l = &s->lane[h->lane];
+	if (s->fd >= 0 &&
+	    (s->seg_size + total > s->o.segment_bytes ||
+	     (s->o.segment_seconds &&
+	      sc_now_ns() - s->seg_created >= (int64_t)s->o.segment_seconds * 1000000000)) &&
+	    s->seg_size > SC_SEG_HDR_LEN) {
+		rc = sc_store_rotate(s);
+		if (rc != 0)
+			return rc;
+	}
+	if (s->fd < 0 && (rc = segment_start(s)) != 0)
+		return rc;
+
+	/* The writer numbers blocks as it appends, so a block lost to a write
+	 * error leaves no hole in the lane's block sequence or chain. */
+	h->block_seq = l->next_block_seq;
+	h->log_index = s->log_size;
+	h->segment = s->segment;
+	memcpy(h->prev_hash, l->last_hash, SC_HASH_LEN);
+	memset(h->block_hash, 0, SC_HASH_LEN);
+	sc_block_hdr_encode(h, hdr);
+	sc_block_hash(s->hs, hdr, h->block_hash);
+	memcpy(hdr + SC_BLOCK_HASHED_LEN, h->block_hash, SC_HASH_LEN);
+
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = sizeof(hdr);
+	iov[1].iov_base = (void *)(uintptr_t)stored;
+	iov[1].iov_len = h->stored_len;
+	n = writev(s->fd, iov, 2);
+	if (n != (ssize_t)total) {
+		rc = n < 0 ? -errno : -ENOSPC;
+		/* Leave no half block behind: cut back to the last whole one. */
+		if (n > 0 && ftruncate(s->fd, (off_t)s->seg_size) != 0)
+			rc = -errno;
+		return rc;
+	}
+	s->seg_size += total;
+	s->bytes += total;
+	s->log_size++;
+	l->next_block_seq++;
+	l->next_rec_seq = h->first_seq + h->count;
+	memcpy(l->last_hash, h->block_hash, SC_HASH_LEN);
+
+	switch (s->o.fsync) {
+	case SC_FSYNC_BLOCK:
+		return sc_store_sync(s);
+	case SC_FSYNC_INTERVAL:
+		if (s->dirty_since == 0)
+			s->dirty_since = sc_now_ns();
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+uint64_t sc_store_size(const struct sc_store *s) { return s->log_size; }
+uint64_t sc_store_synced(const struct sc_store *s) { return s->synced; }
+uint64_t sc_store_bytes(const struct sc_store *s) { return s->bytes; }
+
+int
+sc_store_close(struct sc_store *s)
+{
+	int rc;
+
+	if (s == NULL)
+		return 0;
+	rc = sc_store_rotate(s);
+	sc_hasher_free(s->hs);
+	free(s);
+	return rc;
+}

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sealcap authors
+ */
+#ifndef SEALCAP_BLOCK_H
+#define SEALCAP_BLOCK_H
+
+/**
+ * @file
+ * Blocks: the unit of sealing.
+ *
+ * A block holds records of one lane.  Its payload is the records back to back
+ * (record.h), compressed with LZ4 when that saves space.  The 320-byte header
+ * (docs/FORMAT.md) carries the summaries search needs, the clock the records
+ * were stamped with, the Merkle root of the records (RFC 9162), a SHA-256 of
+ * the stored payload, the hash of the lane's previous block, and its own
+ * hash, which is the block's leaf in the store-wide log tree:
+ *
+ *     block_hash = SHA-256(0x00 || header[0 .. 288))
+ *
+ * Building a block (sc_block_builder_*) belongs to one sealer lane; reading
+ * one (sc_block_hdr_decode, sc_block_open) is pure and safe on hostile input.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sealcap/error.h>
+#include <sealcap/hash.h>
+#include <sealcap/record.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SC_BLOCK_MAGIC 0x4b4c4253u /* "SBLK" little-endian */
+#define SC_FORMAT_VERSION 1
+#define SC_BLOCK_HDR_LEN 320u
+#define SC_BLOCK_HASHED_LEN 288u   /* header bytes covered by block_hash */
+
+/** Which clock stamped the records. */
+enum sc_clock_source {
+	SC_CLOCK_REALTIME = 0, /**< CLOCK_REALTIME, one reading per RX burst */
+	SC_CLOCK_PHC = 1,      /**< PTP hardware clock /dev/ptpN */
+	SC_CLOCK_NIC = 2,      /**< per-packet NIC receive timestamp */
+	SC_CLOCK_CAPTURE = 3,  /**< times taken from a capture file */
+	SC_CLOCK_ENGINE = 4,   /**< engine events: the engine's own clock */
+};
+
+/** What the kernel says of the clock's synchronisation (adjtimex). */
+enum sc_clock_sync {
+	SC_SYNC_UNKNOWN = 0,
+	SC_SYNC_UNSYNCED = 1, /**< STA_UNSYNC or TIME_ERROR */
+	SC_SYNC_SYNCED = 2,   /**< kernel clock disciplined (NTP/PTP daemon) */
+	SC_SYNC_NA = 3,       /**< not applicable (capture file replay) */
+};
+
+enum sc_codec { SC_CODEC_NONE = 0, SC_CODEC_LZ4 = 1 };
+enum sc_cipher { SC_CIPHER_NONE = 0, SC_CIPHER_AES256GCM = 1 };
+
+/** Clock quality stamped into every block. */
+struct sc_clock_info {
+	uint8_t source;      /**< enum sc_clock_source */
+	uint8_t sync;        /**< enum sc_clock_sync */
+	uint32_t max_err_us; /**< adjtimex maxerror, UINT32_MAX if unknown */
+	uint32_t est_err_us; /**< adjtimex esterror, UINT32_MAX if unknown */
+};
+
+/** A block header, decoded. */
+struct sc_block_hdr {
+	uint32_t lane;
+	uint32_t flags;
+	uint64_t block_seq;   /**< position in the lane, from 0 */
+	uint64_t log_index;   /**< position in the store-wide log, from 0 */
+	uint64_t first_seq;   /**< lane sequence number of the first record */
+	uint32_t count;       /**< records */
+	uint32_t segment;     /**< segment number the block is written in */
+	uint64_t raw_bytes;   /**< sum of the records' raw message bytes */
+	uint32_t payload_len; /**< serialized records, before compression */
+	uint32_t stored_len;  /**< bytes that follow the header on disk */
+	int64_t first_ns;     /**< earliest receive time */
+	int64_t last_ns;      /**< latest receive time */
+	struct sc_clock_info clock;
+	uint8_t codec;
+	uint8_t cipher;
+	uint8_t severity_mask; /**< bit s: a record of severity s */
+	uint8_t key_epoch;
+	uint32_t facility_mask; /**< bit f: a record of facility f */
+	uint8_t nonce[12];
+	uint8_t tag[16];
+	uint8_t host_bloom[32]; /**< 256-bit Bloom filter of hostnames */
+	uint8_t root[SC_HASH_LEN];
+	uint8_t payload_hash[SC_HASH_LEN];
+	uint8_t prev_hash[SC_HASH_LEN];
+	uint8_t block_hash[SC_HASH_LEN];
+};
+
+/** Block flags. */
+#define SC_BLK_EVENTS (1u << 0) /**< holds engine event records */
+
+/** Serialize a header (block_hash copied as it is in @p h). */
+void sc_block_hdr_encode(const struct sc_block_hdr *h, uint8_t out[SC_BLOCK_HDR_LEN]);
+
+/**
+ * Decode and check a header's shape: magic, version, length, codec.
+ * Does not check block_hash (see sc_block_hash).
+ * @return SC_E_OK, SC_E_BLK_MAGIC or SC_E_CODEC.
+ */
+enum sc_error sc_block_hdr_decode(const uint8_t in[SC_BLOCK_HDR_LEN],
+				  struct sc_block_hdr *h);
+
+/** The block hash of a serialized header (RFC 9162 leaf of its first 288 bytes). */
+void sc_block_hash(struct sc_hasher *hs, const uint8_t hdr[SC_BLOCK_HDR_LEN],
+		   uint8_t out[SC_HASH_LEN]);
+
+/** Host Bloom filter: add, and test whether a host may be present. */
+void sc_block_bloom_add(uint8_t bloom[32], const uint8_t *s, size_t len);
+bool sc_block_bloom_maybe(const uint8_t bloom[32], const uint8_t *s, size_t len);
+
+/** Largest payload a block built with @p block_bytes may have. */
+size_t sc_block_payload_max(size_t block_bytes);
+
+/* ---- building (one sealer lane) --------------------------------------- */
+
+struct sc_block_builder;
+
+/**
+ * @param lane         lane number stamped into the header
+ * @param block_bytes  close the block once this much raw data is in it
+ * @return builder, or NULL with errno ENOMEM / EINVAL.
+ */
+struct sc_block_builder *sc_block_builder_new(uint32_t lane, size_t block_bytes);
+void sc_block_builder_free(struct sc_block_builder *b);
+
+/**
+ * Append a record (r->seq is assigned by the builder from its lane
+ * sequence).  Copies r->raw.
+ * @return 0, or -E2BIG when the record does not fit the open block: seal
+ *         first, then add again (a raw_len above SC_REC_RAW_MAX never fits).
+ */
+int sc_block_add(struct sc_block_builder *b, struct sc_record *r);
+
+/** True when the block has reached block_bytes and should be sealed. */
+bool sc_block_full(const struct sc_block_builder *b);
+/** Records in the open block. */
+uint32_t sc_block_count(const struct sc_block_builder *b);
+/** Next lane sequence number the builder will assign. */
+uint64_t sc_block_next_seq(const struct sc_block_builder *b);
+/** Continue the lane's record numbering after a restart. */
+void sc_block_builder_resume(struct sc_block_builder *b, uint64_t next_rec_seq);
+
+/**
+ * Close the open block: Merkle root, compression, payload digest.  Fills
+ * @p h (all but block_seq, log_index, segment, prev_hash and block_hash:
+ * the writer sets those, in the order it appends) and writes the stored payload to @p stored, which must hold
+ * sc_block_stored_max() bytes.  The builder is then empty.
+ * @return 0, or -ENODATA when the block is empty.
+ */
+int sc_block_seal(struct sc_block_builder *b, const struct sc_clock_info *clock,
+		  struct sc_block_hdr *h, uint8_t *stored);
+
+/** Size of the @p stored buffer sc_block_seal needs. */
+size_t sc_block_stored_max(const struct sc_block_builder *b);
+
+/* ---- reading ------------------------------------------------------------ */
+
+/**
+ * Check a block's stored bytes against its header and recover the payload:
+ * payload digest, decompression, payload length.
+ * @param payload  receives h->payload_len bytes; must hold that many
+ * @return SC_E_OK, SC_E_PAYLOAD_HASH, SC_E_CODEC, SC_E_DECOMPRESS or
+ *         SC_E_PAYLOAD_LEN.
+ */
+enum sc_error sc_block_open(struct sc_hasher *hs, const struct sc_block_hdr *h,
+			    const uint8_t *stored, uint8_t *payload, size_t cap);
+
+/**
+ * Walk the records of an opened payload and check them against the header:
+ * record shape, count, contiguous sequence numbers, times within range and
+ * the Merkle root.  @p leaves is scratch for h->count hashes.  When @p bad
+ * is not NULL it receives the index of the first bad record.
+ */
+enum sc_error sc_block_check_records(struct sc_hasher *hs, const struct sc_block_hdr *h,
+				     const uint8_t *payload, uint8_t (*leaves)[SC_HASH_LEN],
+				     uint32_t *bad);
+
+/** Callback form of record iteration over an opened payload. */
+typedef int (*sc_record_fn)(const struct sc_record *r, uint32_t index, void *arg);
+/**
+ * Call @p fn for each record; stops early when fn returns non-zero and
+ * returns that value.  @return 0, fn's value, or -EBADMSG on a bad record.
+ */
+int sc_block_foreach(const uint8_t *payload, size_t len, sc_record_fn fn, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SEALCAP_BLOCK_H */

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sealcap authors
+ */
+#ifndef SEALCAP_ENGINE_H
+#define SEALCAP_ENGINE_H
+
+/**
+ * @file
+ * The capture pipeline:
+ *
+ *     RX workers (driver) --rte_ring--> sealer lanes --rte_ring--> writer
+ *
+ * RX workers copy messages into fixed-size batches taken from a pool sized
+ * at start; one SP/SC ring per (worker, lane) pair carries full batches to
+ * the lane.  A sealer lane parses records into its open block and seals it
+ * (Merkle root, LZ4, digest) at block_bytes or flush_ms.  Sealed blocks go
+ * through one MP/SC ring to the writer, which appends them to the store in
+ * order and hands the buffers back.  Every queue is bounded; a full one
+ * drops (counted) at the RX side, or waits when the driver is lossless.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <sealcap/driver.h>
+#include <sealcap/store.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SC_LANES_MAX 16
+#define SC_WORKERS_MAX 16
+
+struct sc_engine_config {
+	struct sc_store_opts store;
+	unsigned lanes;          /**< sealer threads (1..SC_LANES_MAX) */
+	size_t block_bytes;      /**< close a block at this much raw data */
+	unsigned flush_ms;       /**< ... or when its first record is this old */
+	unsigned ring_size;      /**< batches per worker->lane ring (power of 2) */
+	unsigned batches;        /**< RX batch pool size */
+	size_t batch_bytes;      /**< bytes per batch (>= 64 KiB) */
+	unsigned sealed_per_lane;/**< sealed block buffers per lane */
+	uint64_t max_count;      /**< stop after this many messages; 0: no limit */
+	double duration_s;       /**< stop after this long; 0: no limit */
+};
+
+/** Defaults for every knob. */
+void sc_engine_config_default(struct sc_engine_config *c);
+
+/** Counters, summed over threads (each counter has one writer). */
+struct sc_engine_stats {
+	uint64_t rx_msgs;        /**< accepted by sc_rx_push */
+	uint64_t rx_bytes;
+	uint64_t skipped;        /**< frames that were not syslog */
+	uint64_t drops[SC_DROP__COUNT];
+	uint64_t records;        /**< sealed into blocks */
+	uint64_t blocks;         /**< written to the store */
+	uint64_t raw_bytes;      /**< raw message bytes written */
+	uint64_t stored_bytes;   /**< bytes appended to segments */
+	uint64_t synced_blocks;  /**< blocks on stable storage */
+	unsigned ring_fill_pct;  /**< fullest worker->lane ring, percent */
+};
+
+struct sc_engine;
+
+/**
+ * Create an engine: opens (or creates) the store and sizes every pool.
+ * @return engine, or NULL with a message in @p err.
+ */
+struct sc_engine *sc_engine_create(const struct sc_engine_config *cfg, char *err,
+				   size_t errlen);
+
+/**
+ * Run capture with @p drv until its workers return (end of input), stop is
+ * requested, or a configured limit is hit; then drain every ring, seal open
+ * blocks, sync, and return.
+ * @return 0, or a negative errno when start-up failed (message in err).
+ */
+int sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *drv, FILE *stats_out,
+		  double stats_interval_s, char *err, size_t errlen);
+
+/** Ask a running engine to stop.  Async-signal-safe. */
+void sc_engine_stop(struct sc_engine *e);
+/** Ask the writer to start a new segment.  Async-signal-safe. */
+void sc_engine_rotate(struct sc_engine *e);
+
+/** Snapshot of the counters (safe while running). */
+void sc_engine_stats(const struct sc_engine *e, struct sc_engine_stats *s);
+
+/** The store directory. */
+const char *sc_engine_store_dir(const struct sc_engine *e);
+
+/** Close the store and free everything; NULL accepted. @return 0 or -errno */
+int sc_engine_destroy(struct sc_engine *e);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SEALCAP_ENGINE_H */

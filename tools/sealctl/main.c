@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sealcap authors
+ */
+/*
+ * sealctl: the auditor's tool.  It reads a store only through the store
+ * library the engine writes with (sealcap/store.h).
+ *
+ *   sealctl verify DIR         check everything; exit 0 only when intact
+ *   sealctl cat DIR            print records in store order
+ *
+ * Exit status: 0 success, 1 damage found, 2 usage error or unreadable store.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include <sealcap/block.h>
+#include <sealcap/store.h>
+
+static void
+fmt_time(int64_t ns, char *buf, size_t len)
+{
+	time_t s = (time_t)(ns / 1000000000);
+	long frac = (long)(ns % 1000000000);
+	struct tm tm;
+	size_t n;
+
+	if (frac < 0) {
+		frac += 1000000000;
+		s--;
+	}
+	gmtime_r(&s, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%09ldZ", frac);
+}
+
+/* ---- verify -------------------------------------------------------------- */
+
+static void
+print_issue(const struct sc_verify_issue *i, void *arg)
+{
+	(void)arg;
+	printf("DAMAGED segment %08" PRIu32 " offset %" PRIu64, i->segment, i->offset);
+	if (i->block >= 0)
+		printf(" block %" PRId64 " lane %" PRIu32, i->block, i->lane);
+	if (i->record >= 0)
+		printf(" record %" PRId64, i->record);
+	printf(": %s: %s", sc_error_name(i->err), sc_error_text(i->err));
+	if (i->detail[0])
+		printf(" (%s)", i->detail);
+	putchar('\n');
+}
+
+static int
+cmd_verify(int argc, char **argv)
+{
+	struct sc_verify_result res;
+	char err[512], t0[64], t1[64];
+	int rc;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: sealctl verify DIR\n");
+		return 2;
+	}
+	rc = sc_verify(argv[1], &res, print_issue, NULL, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "sealctl verify: %s\n", err);
+		return 2;
+	}
+	if (rc > 0) {
+		printf("FAILED: %" PRIu64 " problem(s) in %s; %" PRIu64 " blocks and %" PRIu64
+		       " records checked intact\n", res.issues, argv[1], res.blocks - 0, res.records);
+		return 1;
+	}
+	fmt_time(res.first_ns, t0, sizeof(t0));
+	fmt_time(res.last_ns, t1, sizeof(t1));
+	printf("OK: %" PRIu64 " records in %" PRIu64 " blocks, %" PRIu32 " segment(s), %" PRIu32
+	       " lane(s); raw %" PRIu64 " bytes, stored %" PRIu64 " bytes (ratio %.2f)\n",
+	       res.records, res.blocks, res.segments, res.lanes, res.raw_bytes, res.stored_bytes,
+	       res.stored_bytes ? (double)res.raw_bytes / (double)res.stored_bytes : 0.0);
+	if (res.blocks)
+		printf("time range %s .. %s\n", t0, t1);
+	printf("note: blocks cut from the very end of the newest segment leave an intact shorter "
+	       "store; only a signed checkpoint can show that\n");
+	return 0;
+}
+
+/* ---- cat ----------------------------------------------------------------- */
+
+enum fmt { FMT_TEXT, FMT_JSON, FMT_RAW };
+
+struct cat_ctx {
+	enum fmt fmt;
+	uint64_t block;
+	FILE *out;
+};
+
+static const char *const transports[] = { "event", "udp", "tcp", "tls" };
+
+/* Text: bytes as received, control characters and backslash escaped. */
+static void
+put_text(FILE *o, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+
+		if (c == '\\')
+			fputs("\\\\", o);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(o, "\\x%02x", c);
+		else
+			fputc(c, o);
+	}
+}
+
+/* JSON string body: valid UTF-8 passes, anything else is \u00XX per byte. */
+static void
+put_json(FILE *o, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+		size_t len = 0;
+
+		if (c == '"' || c == '\\') {
+			fputc('\\', o);
+			fputc(c, o);
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			fprintf(o, "\\u%04x", c);
+			continue;
+		}
+		if (c < 0x80) {
+			fputc(c, o);
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			len = 2;
+		else if (c >= 0xe0 && c <= 0xef)
+			len = 3;
+		else if (c >= 0xf0 && c <= 0xf4)
+			len = 4;
+		if (len && i + len <= n) {
+			size_t k = 1;
+
+			while (k < len && (p[i + k] & 0xc0) == 0x80)
+				k++;
+			if (k == len) {
+				fwrite(p + i, 1, len, o);
+				i += len - 1;
+				continue;
+			}
+		}
+		fprintf(o, "\\u%04x", c);
+	}
+}
+
+static int
+cat_record(const struct sc_record *r, uint32_t index, void *arg)
+{
+	struct cat_ctx *c = arg;
+	char t[64], addr[64];
+
+	if (c->fmt == FMT_RAW) {
+		fwrite(r->raw, 1, r->raw_len, c->out);
+		fputc('\n', c->out);
+		return 0;
+	}
+	fmt_time(r->rx_ns, t, sizeof(t));
+	sc_record_addr_str(r, addr, sizeof(addr));
+	if (c->fmt == FMT_TEXT) {
+		fprintf(c->out, "%" PRIu64 ".%" PRIu32 " %s %s%s%s:%u ", c->block, index, t,
+			r->family == 6 ? "[" : "", addr, r->family == 6 ? "]" : "", r->src_port);
+		put_text(c->out, r->raw, r->raw_len);
+		fputc('\n', c->out);
+		return 0;
+	}
+	{
+		unsigned char *b64 = malloc(4 * ((r->raw_len + 2) / 3) + 1);
+
+		if (b64 == NULL)
+			return -1;
+		EVP_EncodeBlock(b64, r->raw, (int)r->raw_len);
+		fprintf(c->out,
+			"{\"id\":\"%" PRIu64 ".%" PRIu32 "\",\"time\":\"%s\",\"source\":\"%s\","
+			"\"port\":%u,\"dst_port\":%u,\"transport\":\"%s\",\"seq\":%" PRIu64
+			",\"flags\":%" PRIu32 ",\"pri\":%d,\"raw\":\"",
+			c->block, index, t, addr, r->src_port, r->dst_port,
+			transports[r->transport & 3], r->seq, r->flags, r->pri);
+		put_json(c->out, r->raw, r->raw_len);
+		fprintf(c->out, "\",\"raw_b64\":\"%s\"}\n", b64);
+		free(b64);
+	}
+	return 0;
+}
+
+static int
+cmd_cat(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cat_ctx c = { FMT_TEXT, 0, stdout };
+	struct sc_store_reader *r;
+	struct sc_hasher *hs;
+	uint8_t *payload = NULL;
+	size_t pcap = 0;
+	char err[512];
+	int opt, rc = 0;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (opt != 'f')
+			return 2;
+		if (strcmp(optarg, "text") == 0)
+			c.fmt = FMT_TEXT;
+		else if (strcmp(optarg, "json") == 0)
+			c.fmt = FMT_JSON;
+		else if (strcmp(optarg, "raw") == 0)
+			c.fmt = FMT_RAW;
+		else {
+			fprintf(stderr, "sealctl cat: --format '%s': expected text, json or raw\n", optarg);
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "usage: sealctl cat [--format text|json|raw] DIR\n");
+		return 2;
+	}
+	r = sc_store_reader_open(argv[optind], err, sizeof(err));
+	if (r == NULL) {
+		fprintf(stderr, "sealctl cat: %s\n", err);
+		return 2;
+	}
+	hs = sc_hasher_new();
+	for (;;) {
+		struct sc_block_hdr h;
+		struct sc_store_pos pos;
+		const uint8_t *stored;
+		enum sc_error e;
+		int n = sc_store_read(r, &h, &stored, &pos, &e);
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			fprintf(stderr, "sealctl cat: segment %08" PRIu32 " offset %" PRIu64
+				": %s; skipping the rest of the segment\n",
+				pos.segment, pos.offset, sc_error_text(e));
+			rc = 1;
+			continue;
+		}
+		if (h.payload_len > pcap) {
+			free(payload);
+			pcap = h.payload_len;
+			payload = malloc(pcap);
+			if (payload == NULL) {
+				fprintf(stderr, "sealctl cat: out of memory\n");
+				rc = 2;
+				break;
+			}
+		}
+		e = sc_block_open(hs, &h, stored, payload, pcap);
+		if (e != SC_E_OK) {
+			fprintf(stderr, "sealctl cat: segment %08" PRIu32 " block %" PRIu64
+				": %s; block skipped\n", pos.segment, h.log_index, sc_error_text(e));
+			rc = 1;
+			continue;
+		}
+		c.block = h.log_index;
+		if (sc_block_foreach(payload, h.payload_len, cat_record, &c) != 0) {
+			fprintf(stderr, "sealctl cat: block %" PRIu64 ": malformed record\n", h.log_index);
+			rc = 1;
+		}
+	}
+	free(payload);
+	sc_hasher_free(hs);
+	sc_store_reader_close(r);
+	if (fflush(stdout) != 0)
+		rc = 2;
+	return rc;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: sealctl COMMAND [options] DIR\n\n"
+		   "  verify DIR                       check the whole store; exit 0 only when intact\n"
+		   "  cat [--format text|json|raw] DIR  print every record in store order\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "verify") == 0)
+		return cmd_verify(argc - 1, argv + 1);
+	if (strcmp(argv[1], "cat") == 0)
+		return cmd_cat(argc - 1, argv + 1);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "sealctl: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
