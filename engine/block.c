@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <lz4.h>
+#include <rte_branch_prediction.h>
 #include <rte_jhash.h>
 
 #include <sealcap/block.h>
@@ -254,6 +255,15 @@ sc_block_add(struct sc_block_builder *b, struct sc_record *r)
 
 	if (r->raw_len > SC_REC_RAW_MAX || b->used + need > b->payload_cap)
 		return -E2BIG;
+	/*
+	 * Spans come from the parser.  One outside the raw bytes would make
+	 * the stored record unreadable to verify, so a parser bug must cost a
+	 * field offset, never the record: drop the span.
+	 */
+	for (int i = 0; i < SC_F_COUNT; i++)
+		if (unlikely(r->field[i].off > r->raw_len ||
+			     r->field[i].len > r->raw_len - r->field[i].off))
+			r->field[i] = (struct sc_span){ 0, 0 };
 	if (h->count == 0) {
 		h->first_seq = b->next_rec_seq;
 		h->first_ns = r->rx_ns;

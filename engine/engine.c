@@ -100,8 +100,30 @@ struct sc_engine {
 	atomic_uint_fast64_t admitted;      /* for max_count */
 	/* writer counters */
 	atomic_uint_fast64_t blocks, raw_bytes, stored_bytes, synced, wrecords;
-	struct sc_clock_info clock;         /* engine clock, refreshed by main */
+	/*
+	 * Engine clock quality, refreshed by main once a second.  Two slots:
+	 * main fills the one readers are not told about, then publishes its
+	 * index (release; readers acquire).  A reader would have to stall for
+	 * a whole refresh period between load and copy to see a torn value.
+	 */
+	struct sc_clock_info clock[2];
+	atomic_uint clock_idx;
 };
+
+static void
+clock_refresh(struct sc_engine *e)
+{
+	unsigned next = atomic_load_explicit(&e->clock_idx, memory_order_relaxed) ^ 1;
+
+	sc_clock_read(&e->clock[next], SC_CLOCK_REALTIME);
+	atomic_store_explicit(&e->clock_idx, next, memory_order_release);
+}
+
+static inline const struct sc_clock_info *
+clock_current(const struct sc_engine *e)
+{
+	return &e->clock[atomic_load_explicit(&e->clock_idx, memory_order_acquire)];
+}
 
 void
 sc_engine_config_default(struct sc_engine_config *c)
@@ -284,7 +306,7 @@ sc_rx_push(struct sc_rx *rx, const struct sc_pkt *meta, const void *data, uint32
 		}
 		b->count = 0;
 		b->used = 0;
-		b->clock = rx->own_clock ? rx->clock : e->clock;
+		b->clock = rx->own_clock ? rx->clock : *clock_current(e);
 		rx->open[lane] = b;
 	}
 	en = (struct entry *)(b->data + b->used);
@@ -489,7 +511,7 @@ sc_engine_create(const struct sc_engine_config *cfg, char *err, size_t errlen)
 		e->cfg.sealed_per_lane = 2;
 	snprintf(e->dir, sizeof(e->dir), "%s", cfg->store.dir);
 	e->cfg.store.dir = e->dir;
-	sc_clock_read(&e->clock, SC_CLOCK_REALTIME);
+	clock_refresh(e);
 
 	rc = sc_store_open(&e->cfg.store, &e->store, err, errlen);
 	if (rc != 0)
@@ -674,7 +696,7 @@ sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *drv, FILE *stats_
 			if (e->cfg.duration_s > 0 && (double)(now - start) / 1e9 >= e->cfg.duration_s)
 				sc_engine_stop(e);
 			if (now - last_clock >= 1000000000) {
-				sc_clock_read(&e->clock, SC_CLOCK_REALTIME);
+				clock_refresh(e);
 				last_clock = now;
 			}
 			if (stats_out && stats_interval_s > 0 &&

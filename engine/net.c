@@ -15,9 +15,14 @@
  * Checksums use DPDK's inline helpers.  Those read the L4 length from the IP
  * header (IPv4 total_length - IHL, IPv6 payload_len), so they are only called
  * once that length is known to equal the UDP length and to lie inside the
- * frame; for IPv6 with extension headers they get a copy of the header whose
- * payload_len/proto (and destination, for an in-transit routing header)
- * describe the UDP datagram, as RFC 8200 section 8.1 defines the pseudo-header.
+ * frame.  For IPv6 the helper gets a copy of the header whose payload_len,
+ * proto (and destination, for an in-transit routing header) describe the UDP
+ * datagram, as RFC 8200 section 8.1 defines the pseudo-header: the real
+ * payload_len also counts extension headers and would make it read past the
+ * datagram.
+ *
+ * Cost: the 16-bit summing loop in DPDK 22.11's __rte_raw_cksum dominates.
+ * GCC 12 vectorizes it at -O3 (DPDK's own default), not at -O2.
  */
 
 /* rte_ipv{4,6}_udptcp_cksum_verify are __rte_experimental in DPDK 22.11. */
@@ -140,10 +145,14 @@ classify_ipv4(const uint8_t *p, size_t avail, const struct sc_portset *ports,
 	return SC_NET_SYSLOG;
 }
 
-/* Cold: IPv6 UDP checksum through a pseudo-header copy (extension headers). */
+/*
+ * IPv6 UDP checksum through a pseudo-header copy.  Out of line on purpose:
+ * inlined into the parser, GCC 12 -O3 left DPDK's sum loop scalar (measured
+ * 105 vs 35 ns for a 300-byte frame).
+ */
 static __rte_noinline int
-ipv6_cksum_ext(const struct rte_ipv6_hdr *ip6, const uint8_t *udp, uint16_t ulen,
-	       const uint8_t *final_dst)
+ipv6_udp_cksum_verify(const struct rte_ipv6_hdr *ip6, const uint8_t *udp,
+		      uint16_t ulen, const uint8_t *final_dst)
 {
 	struct rte_ipv6_hdr ph;
 
@@ -166,7 +175,6 @@ classify_ipv6(const uint8_t *p, size_t avail, const struct sc_portset *ports,
 	unsigned next, n = 0;
 	enum sc_net_class c;
 	uint32_t flags = 0;
-	int bad;
 
 	if (unlikely(avail < IPV6_HLEN || (p[0] >> 4) != 6))
 		return SC_NET_MALFORMED;
@@ -217,15 +225,10 @@ classify_ipv6(const uint8_t *p, size_t avail, const struct sc_portset *ports,
 	if (c != SC_NET_SYSLOG)
 		return c;
 
-	if (unlikely(((const struct rte_udp_hdr *)udp)->dgram_cksum == 0)) {
-		bad = 1; /* RFC 8200 8.1: zero is invalid over IPv6 */
-	} else if (likely(off == IPV6_HLEN && final_dst == NULL)) {
-		/* payload_len == UDP length, proto == UDP: the header is the pseudo-header. */
-		bad = rte_ipv6_udptcp_cksum_verify(ip6, udp);
-	} else {
-		bad = ipv6_cksum_ext(ip6, udp, (uint16_t)(end - off), final_dst);
-	}
-	if (unlikely(bad))
+	/* RFC 8200 8.1: a zero UDP checksum is invalid over IPv6. */
+	if (unlikely(((const struct rte_udp_hdr *)udp)->dgram_cksum == 0 ||
+		     ipv6_udp_cksum_verify(ip6, udp, (uint16_t)(end - off),
+					   final_dst) != 0))
 		flags |= SC_REC_BAD_CSUM;
 
 	memcpy(meta->addr, ip6->src_addr, sizeof(meta->addr));

@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Debian 12 packages the build, the tests and the main job need.
+SC_DEB_PACKAGES="build-essential meson ninja-build pkg-config python3
+ dpdk-dev libdpdk-dev liburcu-dev liblz4-dev libcriterion-dev libssl-dev libpcap-dev
+ lz4 iproute2"
+
+sc_install_deps() {
+	if [ "${SEALCAP_NO_APT:-0}" = 1 ]; then return 0; fi
+	local sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	export DEBIAN_FRONTEND=noninteractive
+	# shellcheck disable=SC2086
+	if ! $sudo apt-get update -qq >/dev/null 2>&1 ||
+	   ! $sudo apt-get install -y -qq --no-install-recommends $SC_DEB_PACKAGES >/dev/null 2>&1; then
+		echo "apt-get could not install: $SC_DEB_PACKAGES" >&2
+		return 1
+	fi
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The whole test suite, from a fresh Debian 12 machine: installs what it
+# needs, builds twice (normal, and AddressSanitizer + UBSan), runs every
+# Criterion suite in both, and ends with one line "N passed, N failed".
+#
+# Environment: SEALCAP_NO_APT=1 skips apt-get (packages already present).
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib/deps.sh
+sc_install_deps || exit 1
+
+log=$(mktemp -d /tmp/sealcap-tests.XXXXXX)
+trap 'rm -rf "$log"' EXIT
+status=0
+
+run_build() { # NAME MESON-ARGS...
+	local name=$1; shift
+	echo "=== build $name"
+	if [ ! -f "build-$name/build.ninja" ]; then
+		meson setup "build-$name" "$@" >"$log/setup-$name.txt" 2>&1 ||
+			{ cat "$log/setup-$name.txt"; return 1; }
+	fi
+	ninja -C "build-$name" >"$log/ninja-$name.txt" 2>&1 ||
+		{ tail -n 60 "$log/ninja-$name.txt"; return 1; }
+	echo "=== tests $name"
+	# -v streams each Criterion run, its summary included.
+	meson test -C "build-$name" --suite unit --num-processes 2 -v \
+		2>&1 | tee "$log/test-$name.txt"
+	return "${PIPESTATUS[0]}"
+}
+
+run_build release || status=1
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	run_build asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false || status=1
+
+# Totals over every Criterion summary ("Synthesis: Tested: N | Passing: N |
+# Failing: N | Crashing: N"), both builds.
+passed=0; failed=0
+while read -r p f c; do
+	passed=$((passed + p)); failed=$((failed + f + c))
+done < <(cat "$log"/test-*.txt 2>/dev/null | sed -n 's/.*Synthesis: Tested: [0-9]* | Passing: \([0-9]*\) | Failing: \([0-9]*\) | Crashing: \([0-9]*\).*/\1 \2 \3/p')
+# A suite that died before its summary counts as a failure.
+dead=$(cat "$log"/test-*.txt 2>/dev/null | grep -cE '^ *[0-9]+/[0-9]+ .*(FAIL|TIMEOUT)' || true)
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=$((dead > 0 ? dead : 1)); fi
+echo "$passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
