@@ -137,13 +137,47 @@ sc_block_hash(struct sc_hasher *hs, const uint8_t hdr[SC_BLOCK_HDR_LEN], uint8_t
 	sc_hash_leaf(hs, hdr, SC_BLOCK_HASHED_LEN, out);
 }
 
+/*
+ * rte_jhash_2hashes() loads the key as whole 32-bit words: unaligned on x86,
+ * and up to 3 bytes past its end (then masked off).  A hostname can end at
+ * the end of the caller's raw buffer, and bloom_maybe takes any string, so
+ * this is the same hash with in-bounds loads: 12-byte rounds through memcpy
+ * and the last round zero-padded, which is what the masks do.  The values
+ * are those of rte_jhash_2hashes (test_block.c checks them against it).
+ */
+static void
+jhash_2hashes(const uint8_t *k, uint32_t len, uint32_t *pc, uint32_t *pb)
+{
+	uint32_t a, b, c, w[3];
+
+	a = b = c = RTE_JHASH_GOLDEN_RATIO + len + *pc;
+	c += *pb;
+	for (; len > 12; k += 12, len -= 12) {
+		memcpy(w, k, 12);
+		a += w[0];
+		b += w[1];
+		c += w[2];
+		__rte_jhash_mix(a, b, c);
+	}
+	if (len > 0) {
+		memset(w, 0, sizeof(w));
+		memcpy(w, k, len);
+		a += w[0];
+		b += w[1];
+		c += w[2];
+		__rte_jhash_final(a, b, c);
+	}
+	*pc = c;
+	*pb = b;
+}
+
 /* Two probes from one 64-bit jhash pair; k=3 suits ~20-50 hosts per block. */
 static void
 bloom_bits(const uint8_t *s, size_t len, unsigned bit[3])
 {
 	uint32_t a = 0x5ea1ca9, b = 0x10c5;
 
-	rte_jhash_2hashes(s, (uint32_t)len, &a, &b);
+	jhash_2hashes(s, (uint32_t)len, &a, &b);
 	bit[0] = a & 255;
 	bit[1] = b & 255;
 	bit[2] = (a >> 8 ^ b >> 16) & 255;

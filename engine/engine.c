@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright (c) 2026 The sealcap authors
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +21,8 @@
 
 #include <sealcap/engine.h>
 #include <sealcap/syslog.h>
+
+#include <sealcap/sources.h>
 
 #include "clock.h"
 #include "store_priv.h"
@@ -88,8 +93,17 @@ struct sc_engine {
 	uint8_t *batch_mem;
 	struct rte_ring *to_writer;         /* sealed blocks, MP/SC */
 	struct lane lane[SC_LANES_MAX];
-	struct sc_rx *rx;                   /* nb_workers entries */
+	/*
+	 * nb_workers driver workers, then one more: the engine's own RX, used
+	 * by the main thread to seal events (start, gaps, stop) through the
+	 * same rings as received messages.
+	 */
+	struct sc_rx *rx;
 	unsigned nb_workers;
+	unsigned nb_rx;                     /* nb_workers + 1 */
+	struct sc_sources *sources;
+	uint64_t gap_seen[SC_DROP__COUNT];  /* drops already sealed as gaps */
+	int64_t gap_since;                  /* start of the current gap window */
 	const struct sc_driver_ops *drv;
 	void *drv_priv;
 	pthread_t writer;
@@ -108,6 +122,7 @@ struct sc_engine {
 	 */
 	struct sc_clock_info clock[2];
 	atomic_uint clock_idx;
+	struct sc_clock clk;                /* the burst clock */
 };
 
 static void
@@ -115,7 +130,7 @@ clock_refresh(struct sc_engine *e)
 {
 	unsigned next = atomic_load_explicit(&e->clock_idx, memory_order_relaxed) ^ 1;
 
-	sc_clock_read(&e->clock[next], SC_CLOCK_REALTIME);
+	sc_clock_read(&e->clock[next], e->clk.source);
 	atomic_store_explicit(&e->clock_idx, next, memory_order_release);
 }
 
@@ -140,6 +155,9 @@ sc_engine_config_default(struct sc_engine_config *c)
 	c->batches = 512;
 	c->batch_bytes = 256u << 10;
 	c->sealed_per_lane = 4;
+	c->max_sources = 65536;
+	c->clock = "auto";
+	c->phc_offset_s = 37;
 }
 
 static int64_t
@@ -198,7 +216,7 @@ sc_rx_stopping(const struct sc_rx *rx)
 void
 sc_rx_burst_begin(struct sc_rx *rx)
 {
-	rx->burst_ns = sc_now_ns();
+	rx->burst_ns = sc_clock_now(&rx->e->clk);
 }
 
 int64_t
@@ -227,6 +245,35 @@ sc_rx_skip(struct sc_rx *rx, uint64_t n)
 	rx->skipped += n;
 }
 
+/*
+ * Charge a dropped batch to its sources (drop path only: one lookup per
+ * run of messages from the same address).
+ */
+static void
+drop_by_source(struct sc_engine *e, const struct batch *b)
+{
+	const struct entry *run = NULL;
+	uint64_t n = 0;
+	uint32_t off = 0;
+
+	sc_sources_thread_online();
+	for (uint32_t k = 0; k <= b->count; k++) {
+		const struct entry *en = k < b->count ? (const struct entry *)(b->data + off) : NULL;
+
+		if (run && (en == NULL || memcmp(en->meta.addr, run->meta.addr, 16) != 0)) {
+			sc_sources_drop(e->sources, run->meta.addr, run->meta.family, n);
+			n = 0;
+		}
+		if (en == NULL)
+			break;
+		if (n == 0)
+			run = en;
+		n++;
+		off += (uint32_t)ENTRY_SIZE(en->len);
+	}
+	sc_sources_thread_offline();
+}
+
 /* Hand a filled batch to its lane; lossless workers wait for room. */
 static void
 batch_send(struct sc_rx *rx, unsigned lane)
@@ -243,6 +290,7 @@ batch_send(struct sc_rx *rx, unsigned lane)
 	while (rte_ring_sp_enqueue(rx->ring[lane], b) != 0) {
 		if (!rx->lossless) {
 			rx->drops[SC_DROP_RING_FULL] += b->count;
+			drop_by_source(rx->e, b);
 			b->count = 0;
 			b->used = 0;
 			rte_ring_mp_enqueue(rx->e->pool, b);
@@ -289,7 +337,7 @@ sc_rx_push(struct sc_rx *rx, const struct sc_pkt *meta, const void *data, uint32
 		rx->drops[SC_DROP_OVERSIZE]++;
 		return -ENOBUFS;
 	}
-	if (unlikely(e->cfg.max_count) &&
+	if (unlikely(e->cfg.max_count) && !(meta->flags & SC_REC_EVENT) &&
 	    atomic_fetch_add_explicit(&e->admitted, 1, memory_order_relaxed) >= e->cfg.max_count) {
 		atomic_store(&e->stop, true);
 		return -ENOBUFS;
@@ -390,6 +438,8 @@ lane_add(struct lane *l, const struct entry *en, const struct sc_clock_info *clk
 		l->opened_mono = mono_ns();
 		sc_block_add(l->b, &r);
 	}
+	if (!(r.flags & SC_REC_EVENT))
+		sc_sources_record(l->e->sources, &r);
 	if (sc_block_full(l->b))
 		lane_seal(l);
 }
@@ -404,11 +454,12 @@ lane_main(void *arg)
 
 	snprintf(name, sizeof(name), "sc-lane%u", l->id);
 	pthread_setname_np(pthread_self(), name);
+	sc_sources_thread_register();
 	for (;;) {
 		unsigned got = 0;
 		bool finishing = atomic_load_explicit(&e->workers_done, memory_order_acquire);
 
-		for (unsigned w = 0; w < e->nb_workers; w++) {
+		for (unsigned w = 0; w < e->nb_rx; w++) {
 			void *bs[BURST];
 			unsigned n = rte_ring_sc_dequeue_burst(e->rx[w].ring[l->id], bs, BURST, NULL);
 
@@ -428,13 +479,17 @@ lane_main(void *arg)
 		}
 		if (sc_block_count(l->b) && mono_ns() - l->opened_mono >= flush_ns)
 			lane_seal(l);
+		sc_sources_quiescent();
 		if (got == 0) {
 			/* workers_done was read before the rings were found empty. */
 			if (finishing)
 				break;
+			sc_sources_thread_offline();
 			nap();
+			sc_sources_thread_online();
 		}
 	}
+	sc_sources_thread_unregister();
 	lane_seal(l);
 	atomic_store_explicit(&l->done, true, memory_order_release);
 	return NULL;
@@ -509,6 +564,8 @@ sc_engine_create(const struct sc_engine_config *cfg, char *err, size_t errlen)
 	e->cfg.ring_size = pow2_at_least(cfg->ring_size < 4 ? 4 : cfg->ring_size);
 	if (e->cfg.sealed_per_lane < 2)
 		e->cfg.sealed_per_lane = 2;
+	e->clk.fd = -1;
+	e->clk.id = CLOCK_REALTIME;
 	snprintf(e->dir, sizeof(e->dir), "%s", cfg->store.dir);
 	e->cfg.store.dir = e->dir;
 	clock_refresh(e);
@@ -516,6 +573,9 @@ sc_engine_create(const struct sc_engine_config *cfg, char *err, size_t errlen)
 	rc = sc_store_open(&e->cfg.store, &e->store, err, errlen);
 	if (rc != 0)
 		goto fail;
+	e->sources = sc_sources_new(cfg->max_sources ? cfg->max_sources : 65536);
+	if (e->sources == NULL)
+		goto nomem;
 
 	e->pool = ring_new("pool", pow2_at_least(cfg->batches + 1), 0);
 	nb = cfg->batch_bytes;
@@ -572,8 +632,13 @@ worker_main(void *arg)
 
 	snprintf(name, sizeof(name), "sc-rx%u", rx->id);
 	pthread_setname_np(pthread_self(), name);
+	/* Registered but offline: only the drop path reads the source table. */
+	sc_sources_thread_register();
+	sc_sources_thread_offline();
 	e->drv->run(e->drv_priv, rx, rx->id);
 	sc_rx_burst_end(rx);
+	sc_sources_thread_online();
+	sc_sources_thread_unregister();
 	atomic_store_explicit(&rx->done, true, memory_order_release);
 	return NULL;
 }
@@ -599,7 +664,13 @@ sc_engine_stats(const struct sc_engine *e, struct sc_engine_stats *s)
 	}
 	for (unsigned l = 0; l < e->cfg.lanes; l++)
 		s->drops[SC_DROP_WRITE_ERROR] += e->lane[l].write_drops;
-	s->records = atomic_load(&e->wrecords);
+	/* Engine events pass through the lanes too; count messages only. */
+	{
+		uint64_t rec = atomic_load(&e->wrecords);
+		uint64_t ev = e->nb_rx > e->nb_workers ? e->rx[e->nb_workers].msgs : 0;
+
+		s->records = rec > ev ? rec - ev : 0;
+	}
 	s->blocks = atomic_load(&e->blocks);
 	s->raw_bytes = atomic_load(&e->raw_bytes);
 	s->stored_bytes = atomic_load(&e->stored_bytes);
@@ -626,15 +697,155 @@ print_stats(struct sc_engine *e, FILE *out, struct sc_engine_stats *prev, double
 	*prev = s;
 }
 
+/* ---- engine events ------------------------------------------------------- */
+
+static const char *const sync_names[] = { "unknown", "unsynchronised", "synchronised", "n/a" };
+
+static void
+fmt_utc(int64_t ns, char *buf, size_t len)
+{
+	time_t secs = (time_t)(ns / 1000000000);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&secs, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%09dZ", (int)(ns % 1000000000));
+}
+
+/*
+ * Seal an engine event: a JSON object stored as a record flagged
+ * SC_REC_EVENT (transport none, no address), pushed by the main thread
+ * through its own RX into the same lanes, so events are sealed, chained
+ * and verified like every message.  The engine RX is lossless: an event
+ * is never dropped.
+ */
+static void __attribute__((format(printf, 2, 3)))
+event(struct sc_engine *e, const char *fmt, ...)
+{
+	struct sc_rx *rx = &e->rx[e->nb_workers];
+	struct sc_pkt m;
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	memset(&m, 0, sizeof(m));
+	m.transport = SC_TRANSPORT_NONE;
+	m.flags = SC_REC_EVENT;
+	sc_rx_burst_begin(rx);
+	sc_rx_push(rx, &m, buf, (uint32_t)n);
+	sc_rx_burst_end(rx);
+}
+
+/* Seal one gap event per drop reason that grew since the last call. */
+static void
+seal_gaps(struct sc_engine *e, int64_t now_ns)
+{
+	struct sc_engine_stats st;
+	char from[48], to[48];
+
+	sc_engine_stats(e, &st);
+	for (int d = 0; d < SC_DROP__COUNT; d++) {
+		uint64_t delta = st.drops[d] - e->gap_seen[d];
+
+		if (delta == 0)
+			continue;
+		fmt_utc(e->gap_since, from, sizeof(from));
+		fmt_utc(now_ns, to, sizeof(to));
+		event(e, "{\"event\":\"gap\",\"reason\":\"%s\",\"count\":%" PRIu64
+		      ",\"from\":\"%s\",\"to\":\"%s\"}",
+		      sc_drop_name((enum sc_drop)d), delta, from, to);
+		e->gap_seen[d] = st.drops[d];
+	}
+	e->gap_since = now_ns;
+}
+
+/* Publish STORE/run/sources and STORE/run/stats (atomic replace). */
+static void
+publish(struct sc_engine *e)
+{
+	char dir[4200], tmp[4300], path[4300];
+	struct sc_engine_stats st;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/run", e->dir);
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s/sources.tmp", dir);
+	snprintf(path, sizeof(path), "%s/sources", dir);
+	f = fopen(tmp, "w");
+	if (f != NULL) {
+		sc_sources_thread_online();
+		sc_sources_write(e->sources, f);
+		sc_sources_thread_offline();
+		if (fclose(f) == 0)
+			rename(tmp, path);
+	}
+	sc_engine_stats(e, &st);
+	snprintf(tmp, sizeof(tmp), "%s/stats.tmp", dir);
+	snprintf(path, sizeof(path), "%s/stats", dir);
+	f = fopen(tmp, "w");
+	if (f != NULL) {
+		fprintf(f, "pid %d\nupdated_ns %" PRId64 "\nreceived %" PRIu64 "\nbytes %" PRIu64
+			"\nskipped %" PRIu64 "\nstored %" PRIu64 "\nblocks %" PRIu64
+			"\nwritten_bytes %" PRIu64 "\nsynced_blocks %" PRIu64 "\nsources %u\n",
+			(int)getpid(), sc_now_ns(), st.rx_msgs, st.rx_bytes, st.skipped, st.records,
+			st.blocks, st.stored_bytes, st.synced_blocks, sc_sources_count(e->sources));
+		for (int d = 0; d < SC_DROP__COUNT; d++)
+			fprintf(f, "drop_%s %" PRIu64 "\n", sc_drop_name((enum sc_drop)d), st.drops[d]);
+		if (fclose(f) == 0)
+			rename(tmp, path);
+	}
+}
+
+static int
+setup_rx(struct sc_engine *e, unsigned nw, bool lossless)
+{
+	e->nb_rx = nw + 1;
+	e->rx = aligned_alloc(CACHE_LINE, e->nb_rx * sizeof(*e->rx));
+	if (e->rx == NULL)
+		return -ENOMEM;
+	memset(e->rx, 0, e->nb_rx * sizeof(*e->rx));
+	e->nb_workers = nw;
+	for (unsigned w = 0; w < e->nb_rx; w++) {
+		e->rx[w].e = e;
+		e->rx[w].id = w;
+		e->rx[w].lossless = w == nw ? true : lossless;
+		for (unsigned l = 0; l < e->cfg.lanes; l++) {
+			e->rx[w].ring[l] = ring_new("rx", e->cfg.ring_size,
+						    RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (e->rx[w].ring[l] == NULL)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 int
 sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *drv, FILE *stats_out,
 	      double stats_interval_s, char *err, size_t errlen)
 {
-	struct sc_engine_stats prev = { 0 };
-	int64_t start = mono_ns(), last_stats = start, last_clock = start;
+	struct sc_engine_stats prev = { 0 }, fin;
+	int64_t start = mono_ns(), last_stats = start, last_tick = start;
+	const struct sc_clock_info *clk;
+	pthread_t wt[SC_WORKERS_MAX];
+	uint64_t dropped = 0;
 	unsigned nw = 0;
+	uint8_t last_sync;
 	int rc;
 
+	rc = sc_clock_setup(&e->clk, e->cfg.clock, drv->nic_time,
+			    (int64_t)e->cfg.phc_offset_s * 1000000000, err, errlen);
+	if (rc != 0)
+		return rc;
+	clock_refresh(e);
 	e->drv = drv;
 	e->drv_priv = drv->open(e, &nw, err, errlen);
 	if (e->drv_priv == NULL)
@@ -643,77 +854,94 @@ sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *drv, FILE *stats_
 		snprintf(err, errlen, "driver %s asked for %u workers (1..%d)", drv->name, nw,
 			 SC_WORKERS_MAX);
 		drv->close(e->drv_priv);
+		e->drv_priv = NULL;
 		return -EINVAL;
 	}
-	e->rx = aligned_alloc(CACHE_LINE, nw * sizeof(*e->rx));
-	if (e->rx == NULL) {
+	if (setup_rx(e, nw, drv->lossless) != 0) {
+		snprintf(err, errlen, "out of memory for %u rings of %u batches", e->cfg.lanes * (nw + 1),
+			 e->cfg.ring_size);
 		drv->close(e->drv_priv);
+		e->drv_priv = NULL;
 		return -ENOMEM;
 	}
-	memset(e->rx, 0, nw * sizeof(*e->rx));
-	for (unsigned w = 0; w < nw; w++) {
-		e->rx[w].e = e;
-		e->rx[w].id = w;
-		e->rx[w].lossless = drv->lossless;
-		for (unsigned l = 0; l < e->cfg.lanes; l++) {
-			e->rx[w].ring[l] = ring_new("rx", e->cfg.ring_size,
-						    RING_F_SP_ENQ | RING_F_SC_DEQ);
-			if (e->rx[w].ring[l] == NULL) {
-				e->nb_workers = w + 1;
-				drv->close(e->drv_priv);
-				return -ENOMEM;
-			}
-		}
-	}
-	e->nb_workers = nw;
+	sc_sources_thread_register();
+	sc_sources_thread_offline();
+
+	clk = clock_current(e);
+	last_sync = clk->sync;
+	if (clk->sync != SC_SYNC_SYNCED && stats_out)
+		fprintf(stats_out, "sealcap: warning: the system clock is not synchronised "
+			"(adjtimex: maximum error %u us); every block records that its times are "
+			"unsynchronised\n", clk->max_err_us);
 
 	rc = pthread_create(&e->writer, NULL, writer_main, e);
 	for (unsigned l = 0; rc == 0 && l < e->cfg.lanes; l++)
 		rc = pthread_create(&e->lane[l].thread, NULL, lane_main, &e->lane[l]);
+	for (unsigned w = 0; rc == 0 && w < nw; w++)
+		rc = pthread_create(&wt[w], NULL, worker_main, &e->rx[w]);
 	if (rc != 0) {
-		/* Threads already started see the flags and leave. */
-		snprintf(err, errlen, "pthread_create: %s", strerror(rc));
+		/* Start-up only: no half-started engine can be drained safely. */
+		fprintf(stderr, "sealcap: pthread_create: %s\n", strerror(rc));
 		abort();
 	}
-	{
-		pthread_t wt[SC_WORKERS_MAX];
+	e->gap_since = sc_now_ns();
+	event(e, "{\"event\":\"start\",\"engine\":\"sealcap %s\",\"driver\":\"%s\","
+	      "\"workers\":%u,\"lanes\":%u,\"clock\":\"%s\",\"sync\":\"%s\","
+	      "\"max_error_us\":%u,\"est_error_us\":%u,\"log_size\":%" PRIu64 "}",
+	      SC_VERSION_STRING, drv->name, nw, e->cfg.lanes, e->clk.name, sync_names[clk->sync & 3],
+	      clk->max_err_us, clk->est_err_us, sc_store_size(e->store));
 
+	for (;;) {
+		struct timespec ts = { 0, 10000000 };
+		int64_t now;
+		unsigned done = 0;
+
+		nanosleep(&ts, NULL);
+		now = mono_ns();
 		for (unsigned w = 0; w < nw; w++)
-			if (pthread_create(&wt[w], NULL, worker_main, &e->rx[w]) != 0)
-				abort();
-
-		for (;;) {
-			struct timespec ts = { 0, 10000000 };
-			int64_t now;
-			unsigned done = 0;
-
-			nanosleep(&ts, NULL);
-			now = mono_ns();
-			for (unsigned w = 0; w < nw; w++)
-				done += atomic_load_explicit(&e->rx[w].done, memory_order_acquire);
-			if (done == nw)
-				break;
-			if (e->cfg.duration_s > 0 && (double)(now - start) / 1e9 >= e->cfg.duration_s)
-				sc_engine_stop(e);
-			if (now - last_clock >= 1000000000) {
-				clock_refresh(e);
-				last_clock = now;
+			done += atomic_load_explicit(&e->rx[w].done, memory_order_acquire);
+		if (done == nw)
+			break;
+		if (e->cfg.duration_s > 0 && (double)(now - start) / 1e9 >= e->cfg.duration_s)
+			sc_engine_stop(e);
+		if (now - last_tick >= 1000000000) {
+			clock_refresh(e);
+			clk = clock_current(e);
+			if (clk->sync != last_sync) {
+				event(e, "{\"event\":\"clock\",\"sync\":\"%s\",\"max_error_us\":%u,"
+				      "\"est_error_us\":%u}", sync_names[clk->sync & 3],
+				      clk->max_err_us, clk->est_err_us);
+				last_sync = clk->sync;
 			}
-			if (stats_out && stats_interval_s > 0 &&
-			    (double)(now - last_stats) / 1e9 >= stats_interval_s) {
-				print_stats(e, stats_out, &prev, (double)(now - last_stats) / 1e9);
-				last_stats = now;
-			}
+			seal_gaps(e, sc_now_ns());
+			publish(e);
+			last_tick = now;
 		}
-		for (unsigned w = 0; w < nw; w++)
-			pthread_join(wt[w], NULL);
+		if (stats_out && stats_interval_s > 0 &&
+		    (double)(now - last_stats) / 1e9 >= stats_interval_s) {
+			print_stats(e, stats_out, &prev, (double)(now - last_stats) / 1e9);
+			last_stats = now;
+		}
 	}
+	for (unsigned w = 0; w < nw; w++)
+		pthread_join(wt[w], NULL);
+
+	/* Workers are gone: counts are final.  Seal the last gaps and the stop. */
+	seal_gaps(e, sc_now_ns());
+	sc_engine_stats(e, &fin);
+	for (int d = 0; d < SC_DROP__COUNT; d++)
+		dropped += fin.drops[d];
+	event(e, "{\"event\":\"stop\",\"received\":%" PRIu64 ",\"skipped\":%" PRIu64
+	      ",\"dropped\":%" PRIu64 ",\"reason\":\"%s\"}", fin.rx_msgs, fin.skipped, dropped,
+	      atomic_load(&e->stop) ? "stop requested" : "end of input");
+
 	/* Drain: lanes empty their rings, then the writer its ring. */
 	atomic_store_explicit(&e->workers_done, true, memory_order_release);
 	for (unsigned l = 0; l < e->cfg.lanes; l++)
 		pthread_join(e->lane[l].thread, NULL);
 	atomic_store_explicit(&e->lanes_done, true, memory_order_release);
 	pthread_join(e->writer, NULL);
+	publish(e);
 	if (drv->stats && stats_out) {
 		char line[512];
 
@@ -724,6 +952,8 @@ sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *drv, FILE *stats_
 	e->drv_priv = NULL;
 	if (stats_out && stats_interval_s > 0)
 		print_stats(e, stats_out, &prev, (double)(mono_ns() - last_stats) / 1e9);
+	sc_sources_thread_online();
+	sc_sources_thread_unregister();
 	return 0;
 }
 
@@ -737,6 +967,14 @@ void
 sc_engine_rotate(struct sc_engine *e)
 {
 	atomic_store(&e->rotate, true);
+}
+
+size_t
+sc_engine_max_msg(const struct sc_engine *e)
+{
+	size_t room = e->cfg.batch_bytes - sizeof(struct batch) - sizeof(struct entry) - 8;
+
+	return room < SC_REC_RAW_MAX ? room : SC_REC_RAW_MAX;
 }
 
 const char *
@@ -753,6 +991,8 @@ sc_engine_destroy(struct sc_engine *e)
 	if (e == NULL)
 		return 0;
 	rc = sc_store_close(e->store);
+	sc_sources_free(e->sources);
+	sc_clock_close(&e->clk);
 	for (unsigned l = 0; l < SC_LANES_MAX; l++) {
 		struct lane *ln = &e->lane[l];
 
@@ -764,7 +1004,7 @@ sc_engine_destroy(struct sc_engine *e)
 		free(ln->free_sealed);
 	}
 	if (e->rx)
-		for (unsigned w = 0; w < e->nb_workers; w++)
+		for (unsigned w = 0; w < e->nb_rx; w++)
 			for (unsigned l = 0; l < e->cfg.lanes; l++)
 				free(e->rx[w].ring[l]);
 	free(e->rx);
@@ -773,4 +1013,30 @@ sc_engine_destroy(struct sc_engine *e)
 	free(e->to_writer);
 	free(e);
 	return rc;
+}
+
+static void
+print_source(const struct sc_source_stats *st, void *arg)
+{
+	FILE *f = arg;
+	char a[64] = "other";
+
+	if (st->family == 4)
+		inet_ntop(AF_INET, st->addr + 12, a, sizeof(a));
+	else if (st->family == 6)
+		inet_ntop(AF_INET6, st->addr, a, sizeof(a));
+	fprintf(f, "%-40s %10" PRIu64 " %12" PRIu64 " %8" PRIu64 " %8" PRIu64 " %12.3f %12.3f\n", a,
+		st->msgs, st->bytes, st->parse_errors, st->drops,
+		st->skew_count ? (double)st->skew_last_ns / 1e9 : 0.0,
+		st->skew_count ? (double)st->skew_sum_ms / 1e3 / (double)st->skew_count : 0.0);
+}
+
+void
+sc_engine_print_sources(struct sc_engine *e, FILE *f)
+{
+	fprintf(f, "%-40s %10s %12s %8s %8s %12s %12s\n", "source", "messages", "bytes",
+		"parse_er", "drops", "skew_last_s", "skew_mean_s");
+	sc_sources_thread_register();
+	sc_sources_foreach(e->sources, print_source, f);
+	sc_sources_thread_unregister();
 }

@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,7 @@ enum {
 	O_DRIVER = 256, O_STORE, O_ORIGIN, O_LANES, O_BLOCK_BYTES, O_FLUSH_MS,
 	O_SEGMENT_BYTES, O_SEGMENT_SECONDS, O_FSYNC, O_FSYNC_MS, O_RING_SIZE,
 	O_BATCHES, O_BATCH_BYTES, O_COUNT, O_DURATION, O_STATS_INTERVAL,
-	O_HELP, O_VERSION, O_DRIVER_OPT,
+	O_MAX_SOURCES, O_PRINT_SOURCES, O_CLOCK, O_PHC_OFFSET, O_HELP, O_VERSION, O_DRIVER_OPT,
 };
 
 static const struct {
@@ -69,6 +70,10 @@ static const struct {
 	{ "count", O_COUNT, "N", "stop after N messages (0: no limit)", "0" },
 	{ "duration", O_DURATION, "S", "stop after S seconds (0: no limit)", "0" },
 	{ "stats-interval", O_STATS_INTERVAL, "S", "print a stats line every S seconds (0: off)", "0" },
+	{ "clock", O_CLOCK, "CLOCK", "receive clock: auto | realtime | nic | phc:/dev/ptpN", "auto" },
+	{ "phc-offset", O_PHC_OFFSET, "S", "PHC time minus UTC in seconds (TAI-UTC)", "37" },
+	{ "max-sources", O_MAX_SOURCES, "N", "per-source table size (more are counted as 'other')", "65536" },
+	{ "print-sources", O_PRINT_SOURCES, NULL, "print the per-source table on exit", NULL },
 	{ "help", O_HELP, NULL, "show this help", NULL },
 	{ "version", O_VERSION, NULL, "show the version", NULL },
 };
@@ -109,6 +114,7 @@ main(int argc, char **argv)
 	const struct sc_driver_ops *drv, *d;
 	const char *driver = "pcap";
 	double stats_interval = 0;
+	bool print_sources = false;
 	char err[512];
 	size_t n = 0, nd = 0;
 	uint64_t v;
@@ -206,6 +212,25 @@ main(int argc, char **argv)
 			if (sc_opt_double(optarg, &stats_interval) || stats_interval < 0)
 				return bad(name, optarg, "expected seconds >= 0");
 			break;
+		case O_CLOCK:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "realtime") &&
+			    strcmp(optarg, "nic") && strncmp(optarg, "phc:", 4))
+				return bad(name, optarg, "expected auto, realtime, nic or phc:/dev/ptpN");
+			cfg.clock = optarg;
+			break;
+		case O_PHC_OFFSET:
+			if (sc_opt_u64(optarg, &v) || v > 3600)
+				return bad(name, optarg, "expected 0..3600 seconds");
+			cfg.phc_offset_s = (int)v;
+			break;
+		case O_MAX_SOURCES:
+			if (sc_opt_u64(optarg, &v) || v < 1 || v > (1u << 24))
+				return bad(name, optarg, "expected 1..16777216");
+			cfg.max_sources = (unsigned)v;
+			break;
+		case O_PRINT_SOURCES:
+			print_sources = true;
+			break;
 		case O_HELP:
 			usage(stdout);
 			return 0;
@@ -289,6 +314,8 @@ main(int argc, char **argv)
 				fprintf(stderr, " %s=%" PRIu64, sc_drop_name((enum sc_drop)i), s.drops[i]);
 		fprintf(stderr, "\n");
 	}
+	if (print_sources)
+		sc_engine_print_sources(the_engine, stdout);
 	rc = sc_engine_destroy(the_engine);
 	if (rc != 0) {
 		fprintf(stderr, "sealcap: closing the store: %s\n", strerror(-rc));

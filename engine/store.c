@@ -212,11 +212,17 @@ store_create(const char *dir, const char *origin, char *errbuf, size_t errlen)
 	int64_t now = sc_now_ns();
 	time_t secs = (time_t)(now / 1000000000);
 	struct tm tm;
+	struct stat st;
 	int rc;
 
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
 		errf(errbuf, errlen, "%s: cannot create: %s", dir, strerror(errno));
 		return -errno;
+	}
+	/* EEXIST from mkdir may be a file: that is -ENOTDIR, not "not empty". */
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		errf(errbuf, errlen, "%s: %s", dir, strerror(ENOTDIR));
+		return -ENOTDIR;
 	}
 	if (!dir_is_empty(dir)) {
 		errf(errbuf, errlen, "%s: directory is not empty and holds no store.json", dir);

@@ -7,8 +7,8 @@
  *
  * Shape of the work, per message:
  *   1. one pass over all bytes: NUL, control characters and the encoding
- *      (ASCII / UTF-8 / Shift_JIS / binary), eight bytes at a time while
- *      they are plain printable ASCII;
+ *      (ASCII / UTF-8 / Shift_JIS / binary), 16 or 32 bytes a step (SSE2;
+ *      8 with portable SWAR code) while they are plain printable ASCII;
  *   2. PRI at byte 0;
  *   3. "VERSION SP" after it selects RFC 5424, anything else goes to the
  *      BSD (RFC 3164 and real-world variants) path.
@@ -28,13 +28,18 @@
 #include <stdint.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "sealcap/syslog.h"
 
-#define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 #define NS_PER_SEC  1000000000LL
 #define SEC_PER_DAY 86400LL
+#define HALF_YEAR_NS (183 * SEC_PER_DAY * NS_PER_SEC)
+#define DAYS_1970_2100 47482    /* days from 1970-01-01 to 2100-01-01 */
 
 /* RFC 5424 §6 field limits. */
 #define HOSTNAME_MAX 255
@@ -57,6 +62,48 @@
 #define YEAR_MIN 1678
 #define YEAR_MAX 2261
 
+/*
+ * Byte classes, one table lookup per byte in the token loops.  Ranges do
+ * not overlap (GNU range designators, no overriding).
+ */
+#define C_DIGIT 0x01u   /* 0-9 */
+#define C_ALPHA 0x02u   /* A-Z a-z */
+#define C_TAG   0x04u   /* BSD TAG/PROCID char: > SP, not : [ ] DEL */
+#define C_HOST  0x08u   /* BSD HOSTNAME char: alnum . - _ : / @ %, 8-bit */
+#define C_SDN   0x10u   /* RFC 5424 SD-NAME: PRINTUSASCII but = ] " */
+#define C_KEY   0x20u   /* key of key=value: alnum _ . - */
+#define C_PRINT 0x40u   /* RFC 5424 PRINTUSASCII: 33..126 */
+#define C_COLON 0x80u   /* ':' */
+
+#define C_P  (C_TAG | C_SDN | C_PRINT)          /* plain punctuation */
+#define C_AN (C_HOST | C_KEY)                   /* with digits, letters */
+
+static const uint8_t cls[256] = {
+	[0x21] = C_P,                           /* ! */
+	[0x22] = C_TAG | C_PRINT,               /* " */
+	[0x23 ... 0x24] = C_P,                  /* # $ */
+	[0x25] = C_P | C_HOST,                  /* % (IPv6 zone) */
+	[0x26 ... 0x2c] = C_P,                  /* & ' ( ) * + , */
+	[0x2d ... 0x2e] = C_P | C_HOST | C_KEY, /* - . */
+	[0x2f] = C_P | C_HOST,                  /* / */
+	[0x30 ... 0x39] = C_P | C_DIGIT | C_AN,
+	[0x3a] = C_SDN | C_PRINT | C_HOST | C_COLON,    /* : */
+	[0x3b ... 0x3c] = C_P,                  /* ; < */
+	[0x3d] = C_TAG | C_PRINT,               /* = */
+	[0x3e ... 0x3f] = C_P,                  /* > ? */
+	[0x40] = C_P | C_HOST,                  /* @ */
+	[0x41 ... 0x5a] = C_P | C_ALPHA | C_AN,
+	[0x5b] = C_SDN | C_PRINT,               /* [ */
+	[0x5c] = C_P,                           /* \ */
+	[0x5d] = C_PRINT,                       /* ] */
+	[0x5e] = C_P,                           /* ^ */
+	[0x5f] = C_P | C_HOST | C_KEY,          /* _ */
+	[0x60] = C_P,                           /* ` */
+	[0x61 ... 0x7a] = C_P | C_ALPHA | C_AN,
+	[0x7b ... 0x7e] = C_P,                  /* { | } ~ */
+	[0x80 ... 0xff] = C_TAG | C_HOST,
+};
+
 static inline bool
 is_digit(uint8_t c)
 {
@@ -66,27 +113,13 @@ is_digit(uint8_t c)
 static inline bool
 is_alpha(uint8_t c)
 {
-	return (uint8_t)((c | 0x20) - 'a') < 26;
+	return cls[c] & C_ALPHA;
 }
 
 static inline bool
 is_alnum(uint8_t c)
 {
-	return is_digit(c) || is_alpha(c);
-}
-
-/* RFC 5424 PRINTUSASCII: %d33-126. */
-static inline bool
-is_print_usascii(uint8_t c)
-{
-	return c >= 33 && c <= 126;
-}
-
-/* RFC 5424 SD-NAME: PRINTUSASCII except '=', SP, ']', '"'. */
-static inline bool
-is_sdname(uint8_t c)
-{
-	return is_print_usascii(c) && c != '=' && c != ']' && c != '"';
+	return cls[c] & (C_DIGIT | C_ALPHA);
 }
 
 static inline size_t
@@ -157,8 +190,14 @@ year_from_days(int64_t z)
 static inline bool
 is_leap(int64_t y)
 {
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	/* y % 100 != 0 <=> y % 25 != 0 once y % 4 == 0; saves divisions */
+	return (y & 3) == 0 && (y % 25 != 0 || (y & 15) == 0);
 }
+
+/* Days before the first of each month in a common year. */
+static const uint16_t cum_days[12] = {
+	0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334
+};
 
 static unsigned
 days_in_month(int64_t y, unsigned m)
@@ -186,15 +225,34 @@ struct tm_wire {
  * second, allowed by RFC 3339, forbidden by RFC 5424) rolls into the next
  * minute, as POSIX time does.
  */
-static int64_t
-wire_to_ns(const struct tm_wire *t, int64_t year)
+static inline int64_t
+day_time_ns(const struct tm_wire *t, int64_t days)
 {
 	int64_t secs;
 
-	secs = days_from_civil(year, (unsigned)t->mon, (unsigned)t->mday) *
-	       SEC_PER_DAY + t->hour * 3600 + t->min * 60 + t->sec -
+	secs = days * SEC_PER_DAY + t->hour * 3600 + t->min * 60 + t->sec -
 	       (int64_t)t->tz_min * 60;
 	return secs * NS_PER_SEC + t->frac_ns;
+}
+
+/*
+ * Days since 1970-01-01 of a valid date.  1970..2099 is the common case:
+ * every 4th year is leap there, no century rule, no division by 100/400.
+ */
+static inline int64_t
+days_of(int64_t y, unsigned m, unsigned d)
+{
+	if (y >= 1970 && y <= 2099)
+		return 365 * (y - 1970) + (y - 1969) / 4 + cum_days[m - 1] +
+		       (m > 2 && (y & 3) == 0) + d - 1;
+	return days_from_civil(y, m, d);
+}
+
+static int64_t
+wire_to_ns(const struct tm_wire *t, int64_t year)
+{
+	return day_time_ns(t, days_of(year, (unsigned)t->mon,
+				      (unsigned)t->mday));
 }
 
 static bool
@@ -219,9 +277,9 @@ wire_resolve(const struct tm_wire *t, int64_t rx_ns, int64_t *ns)
 			   NS_PER_SEC;
 	const int64_t hi = days_from_civil(YEAR_MAX + 1, 1, 1) *
 			   SEC_PER_DAY * NS_PER_SEC - 1;
-	int64_t best = 0, best_d = INT64_MAX, y0, rx;
+	int64_t best = 0, best_d = INT64_MAX, y0, rx, rxd, jan1;
 	bool found = false;
-	int dy;
+	int k;
 
 	if (!time_fields_ok(t))
 		return false;
@@ -234,15 +292,36 @@ wire_resolve(const struct tm_wire *t, int64_t rx_ns, int64_t *ns)
 	}
 	/* Clamp so that the distances below cannot overflow. */
 	rx = rx_ns < lo ? lo : rx_ns > hi ? hi : rx_ns;
-	y0 = year_from_days(rx / (SEC_PER_DAY * NS_PER_SEC) -
-			    (rx % (SEC_PER_DAY * NS_PER_SEC) < 0));
-	for (dy = -1; dy <= 1; dy++) {
-		int64_t y = y0 + dy, v, d;
+	rxd = rx / (SEC_PER_DAY * NS_PER_SEC) -
+	      (rx % (SEC_PER_DAY * NS_PER_SEC) < 0);
+	if (rxd >= 0 && rxd < DAYS_1970_2100) {
+		/* 1970..2099: every 4th year is leap, the 1461-day cycle is
+		 * exact and needs no century rules */
+		y0 = 1970 + (4 * rxd + 2) / 1461;
+		jan1 = 365 * (y0 - 1970) + (y0 - 1969) / 4;
+	} else {
+		y0 = year_from_days(rxd);
+		jan1 = days_from_civil(y0, 1, 1);
+	}
+	/* The receive year first; its neighbours only when it is invalid
+	 * (Feb 29) or more than half a year away. */
+	for (k = 0; k < 3; k++) {
+		int64_t y = y0, j1 = jan1, v, d;
 
+		if (k == 1) {
+			if (found && best_d <= HALF_YEAR_NS)
+				break;
+			y = y0 - 1;
+			j1 = jan1 - 365 - is_leap(y);
+		} else if (k == 2) {
+			y = y0 + 1;
+			j1 = jan1 + 365 + is_leap(y0);
+		}
 		if (y < YEAR_MIN || y > YEAR_MAX ||
 		    (unsigned)t->mday > days_in_month(y, (unsigned)t->mon))
 			continue;
-		v = wire_to_ns(t, y);
+		v = day_time_ns(t, j1 + cum_days[t->mon - 1] +
+				(t->mon > 2 && is_leap(y)) + t->mday - 1);
 		d = v > rx ? v - rx : rx - v;
 		if (d < best_d) {
 			best_d = d;
@@ -270,6 +349,11 @@ read_frac(const uint8_t *s, size_t i, size_t n, struct tm_wire *t,
 	int32_t v = 0;
 	unsigned nd = 0;
 
+	static const int32_t scale[10] = {
+		1000000000, 100000000, 10000000, 1000000, 100000, 10000,
+		1000, 100, 10, 1
+	};
+
 	if (i >= n || s[i] != '.' || i + 1 >= n || !is_digit(s[i + 1]))
 		return i;
 	a = ++i;
@@ -280,10 +364,7 @@ read_frac(const uint8_t *s, size_t i, size_t n, struct tm_wire *t,
 		}
 		i++;
 	}
-	while (nd < 9) {
-		v *= 10;
-		nd++;
-	}
+	v *= scale[nd];
 	if (i - a > max_strict)
 		t->strict = false;
 	t->frac_ns = v;
@@ -316,7 +397,9 @@ read_iso(const uint8_t *s, size_t i, size_t n, struct tm_wire *t)
 	if (i + 19 > n || s[i + 4] != '-' || s[i + 7] != '-' ||
 	    (s[i + 10] != 'T' && s[i + 10] != 't'))
 		return 0;
-	memset(t, 0, sizeof(*t));
+	t->frac_ns = 0;
+	t->tz_min = 0;
+	t->tz_given = false;
 	t->strict = s[i + 10] == 'T';
 	t->year = four_digits(s, i);
 	t->mon = two_digits(s, i + 5);
@@ -470,10 +553,13 @@ read_bsd(const uint8_t *s, size_t i, size_t n, struct tm_wire *t)
 
 	if (i + 3 > n)
 		return 0;
-	memset(t, 0, sizeof(*t));
-	t->year = -1;
 	if ((t->mon = month_of(s + i)) == 0)
 		return 0;
+	t->year = -1;
+	t->frac_ns = 0;
+	t->tz_min = 0;
+	t->tz_given = false;
+	t->strict = false;
 	j = i + 3;
 	if (j >= n || s[j] != ' ')
 		return 0;
@@ -565,17 +651,170 @@ load64(const uint8_t *p)
 }
 
 /*
- * Non-zero when any of the 8 bytes is < 0x20, == 0x7f or >= 0x80.  The
- * "has less than" and "has zero" tricks may over-report (borrows), never
- * under-report; the slow path sorts it out.
+ * High bit set in each byte lane that is < 0x20 or == 0x7f, and (high) >=
+ * 0x80.  The "has less than" and "has zero" tricks can over-report lanes
+ * above a true hit (borrows), never under-report, and never flag a lane
+ * below the first true one.
  */
 static inline uint64_t
-word_special(uint64_t v)
+word_special(uint64_t v, bool high)
 {
 	uint64_t lt = (v - ONES * 0x20) & ~v;
 	uint64_t d = v ^ (ONES * 0x7f);
 
-	return (lt | ((d - ONES) & ~d) | v) & HIGHS;
+	return (lt | ((d - ONES) & ~d) | (high ? v : 0)) & HIGHS;
+}
+
+#ifdef __SSE2__
+static inline __m128i
+load16(const uint8_t *p)
+{
+	return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/* Lanes of x in [lo, hi] (unsigned bytes, lo <= hi < 0x80). */
+static inline __m128i
+in_range(__m128i x, char lo, char hi)
+{
+	/* shift [lo, hi] to [-128, hi - lo - 128]; one signed compare */
+	__m128i y = _mm_add_epi8(x, _mm_set1_epi8((char)(-128 - lo)));
+
+	return _mm_cmplt_epi8(y, _mm_set1_epi8((char)(hi - lo - 127)));
+}
+
+static inline __m128i
+eq8(__m128i x, char c)
+{
+	return _mm_cmpeq_epi8(x, _mm_set1_epi8(c));
+}
+#endif
+
+/*
+ * End of a BSD word that has only HOSTNAME bytes, from i: the first byte
+ * that is not one (SP included), or n.  *any gets the C_DIGIT/C_ALPHA/
+ * C_COLON classes seen.
+ */
+static inline size_t
+host_run(const uint8_t *s, size_t i, size_t n, unsigned *any)
+{
+	unsigned a = 0, x;
+
+#ifdef __SSE2__
+	while (i + 16 <= n) {
+		__m128i v = load16(s + i), lower = _mm_or_si128(v,
+				_mm_set1_epi8(0x20));
+		__m128i dig = in_range(v, '0', '9');
+		__m128i alpha = in_range(lower, 'a', 'z');
+		__m128i col = eq8(v, ':');
+		__m128i ok = _mm_or_si128(_mm_or_si128(dig, alpha),
+			_mm_or_si128(_mm_or_si128(eq8(v, '.'), eq8(v, '-')),
+				     _mm_or_si128(eq8(v, '_'), col)));
+		unsigned bad, pre;
+
+		ok = _mm_or_si128(ok, _mm_or_si128(
+			_mm_or_si128(eq8(v, '/'), eq8(v, '@')),
+			_mm_or_si128(eq8(v, '%'),
+				     _mm_cmplt_epi8(v, _mm_setzero_si128()))));
+		bad = ~(unsigned)_mm_movemask_epi8(ok) & 0xffff;
+		pre = bad ? (1u << __builtin_ctz(bad)) - 1 : 0xffff;
+		if ((unsigned)_mm_movemask_epi8(_mm_or_si128(dig, alpha)) & pre)
+			a |= C_DIGIT;
+		if ((unsigned)_mm_movemask_epi8(col) & pre)
+			a |= C_COLON;
+		if (bad) {
+			*any = a;
+			return i + (unsigned)__builtin_ctz(bad);
+		}
+		i += 16;
+	}
+#endif
+	for (; i < n && ((x = cls[s[i]]) & C_HOST); i++)
+		a |= x;
+	*any = a;
+	return i;
+}
+
+/* End of a BSD TAG name from i (bytes of class C_TAG), at most lim. */
+static inline size_t
+tag_run(const uint8_t *s, size_t i, size_t lim)
+{
+#ifdef __SSE2__
+	while (i + 16 <= lim) {
+		__m128i v = load16(s + i);
+		/* not a TAG byte: 0x00..0x20, ':', '[', ']', DEL */
+		__m128i bad = _mm_or_si128(
+			in_range(v, 0x00, 0x20),
+			_mm_or_si128(_mm_or_si128(eq8(v, ':'), eq8(v, '[')),
+				     _mm_or_si128(eq8(v, ']'), eq8(v, 0x7f))));
+		unsigned m = (unsigned)_mm_movemask_epi8(bad);
+
+		if (m)
+			return i + (unsigned)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	while (i < lim && (cls[s[i]] & C_TAG))
+		i++;
+	return i;
+}
+
+/*
+ * End of a run of RFC 5424 PRINTUSASCII bytes (33..126) from i: the first
+ * other byte (SP ends a header field), or n.  sdname: also stop at '=',
+ * ']' and '"' (SD-NAME).
+ */
+static inline size_t
+print_run(const uint8_t *s, size_t i, size_t n, bool sdname)
+{
+#ifdef __SSE2__
+	while (i + 16 <= n) {
+		__m128i v = load16(s + i);
+		__m128i bad = _mm_xor_si128(in_range(v, 0x21, 0x7e),
+					    _mm_set1_epi8(-1));
+		unsigned m;
+
+		if (sdname)
+			bad = _mm_or_si128(bad, _mm_or_si128(eq8(v, '='),
+					_mm_or_si128(eq8(v, ']'),
+						     eq8(v, '"'))));
+		m = (unsigned)_mm_movemask_epi8(bad);
+		if (m)
+			return i + (unsigned)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	while (i < n && (cls[s[i]] & (sdname ? C_SDN : C_PRINT)))
+		i++;
+	return i;
+}
+
+/*
+ * Next byte of a PARAM-VALUE that needs a look from i: '"', '\', ']', and
+ * with sjis any byte >= 0x80 (a lead byte whose trail may be '\' or ']').
+ */
+static inline size_t
+value_run(const uint8_t *s, size_t i, size_t n, bool sjis)
+{
+#ifdef __SSE2__
+	while (i + 16 <= n) {
+		__m128i v = load16(s + i);
+		__m128i hit = _mm_or_si128(eq8(v, '"'),
+				_mm_or_si128(eq8(v, '\\'), eq8(v, ']')));
+		unsigned m;
+
+		if (sjis)
+			hit = _mm_or_si128(hit, _mm_cmplt_epi8(v,
+						_mm_setzero_si128()));
+		m = (unsigned)_mm_movemask_epi8(hit);
+		if (m)
+			return i + (unsigned)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	while (i < n && s[i] != '"' && s[i] != '\\' && s[i] != ']' &&
+	       !(sjis && s[i] >= 0x80))
+		i++;
+	return i;
 }
 
 /*
@@ -637,6 +876,98 @@ utf8_valid(const uint8_t *s, size_t n)
 	return true;
 }
 
+/*
+ * Offset of the first byte in s[i..n) that is not printable ASCII (< 0x20,
+ * DEL or >= 0x80), or n.  high == false: bytes >= 0x80 do not stop it
+ * (once the text is known not to be UTF-8 only controls matter).  16 or 32
+ * bytes a step with SSE2, else 8 with the SWAR tests; the tail is the last
+ * 8 bytes shifted (or, below 8 bytes, a padded copy), so nothing past n is
+ * ever read.
+ */
+static inline __attribute__((always_inline)) size_t
+skip_plain(const uint8_t *s, size_t i, size_t n, bool high)
+{
+	uint64_t v, w;
+	uint8_t pad[8];
+
+#ifdef __SSE2__
+	/*
+	 * x + 0x60 maps printable ASCII 0x20..0x7e to -128..-34 (signed) and
+	 * every other byte above -34: one add and one compare per 16 bytes.
+	 */
+	const __m128i bias = _mm_set1_epi8(0x60), lim = _mm_set1_epi8(-34);
+	const __m128i sp = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+	const __m128i neg1 = _mm_set1_epi8(-1);
+	__m128i x, y;
+	unsigned m;
+
+	if (high) {
+		while (i + 32 <= n) {
+			x = _mm_loadu_si128((const __m128i *)(const void *)
+					    (s + i));
+			y = _mm_loadu_si128((const __m128i *)(const void *)
+					    (s + i + 16));
+			x = _mm_or_si128(
+				_mm_cmpgt_epi8(_mm_add_epi8(x, bias), lim),
+				_mm_cmpgt_epi8(_mm_add_epi8(y, bias), lim));
+			if (_mm_movemask_epi8(x) != 0)
+				break;
+			i += 32;
+		}
+		while (i + 16 <= n) {
+			x = _mm_loadu_si128((const __m128i *)(const void *)
+					    (s + i));
+			m = (unsigned)_mm_movemask_epi8(
+				_mm_cmpgt_epi8(_mm_add_epi8(x, bias), lim));
+			if (m != 0)
+				return i + (unsigned)__builtin_ctz(m);
+			i += 16;
+		}
+	} else {
+		/* controls and DEL only: < 0x20 and >= 0 (signed) */
+		while (i + 16 <= n) {
+			x = _mm_loadu_si128((const __m128i *)(const void *)
+					    (s + i));
+			y = _mm_and_si128(_mm_cmplt_epi8(x, sp),
+					  _mm_cmpgt_epi8(x, neg1));
+			m = (unsigned)_mm_movemask_epi8(
+				_mm_or_si128(y, _mm_cmpeq_epi8(x, del)));
+			if (m != 0)
+				return i + (unsigned)__builtin_ctz(m);
+			i += 16;
+		}
+	}
+#endif
+	for (;;) {
+		if (i + 8 <= n) {
+			v = load64(s + i);
+		} else if (i < n && n >= 8) {
+			/* last 8 bytes, shifted so lane 0 is s[i]; the lanes
+			 * shifted in are filled with 'a' */
+			unsigned sh = (unsigned)(8 - (n - i)) * 8;
+
+			v = load64(s + n - 8) >> sh |
+			    (ONES * 'a') << (64 - sh);
+		} else if (i < n) {
+			memset(pad, 'a', sizeof(pad));
+			memcpy(pad, s + i, n - i);
+			v = load64(pad);
+		} else {
+			return n;
+		}
+		w = word_special(v, high);
+		if (w != 0) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			/* the lowest flagged byte is exact (borrows only
+			 * run towards higher bytes) */
+			i += (unsigned)__builtin_ctzll(w) / 8;
+#endif
+			return i < n ? i : n;
+		}
+		i += 8;
+	}
+}
+
 static inline bool
 sjis_lead(uint8_t c)
 {
@@ -656,7 +987,11 @@ sjis_valid(const uint8_t *s, size_t n)
 
 	while (i < n) {
 		c = s[i];
-		if (c < 0x80 || (c >= 0xa1 && c <= 0xdf)) {
+		if (c < 0x80) {
+			i = skip_plain(s, i + 1, n, true);  /* ASCII run */
+			continue;
+		}
+		if (c >= 0xa1 && c <= 0xdf) {
 			i++;
 			continue;
 		}
@@ -687,14 +1022,10 @@ scan_bytes(const uint8_t *s, size_t n, unsigned *flags)
 	int l;
 	uint8_t c;
 
-	while (i < n) {
-		if (i + 8 <= n && !word_special(load64(s + i))) {
-			i += 8;
-			continue;
-		}
+	while ((i = skip_plain(s, i, n, utf8_ok)) < n) {
 		c = s[i];
 		if (c >= 0x20 && c < 0x7f) {
-			i++;
+			i++;                    /* big-endian SWAR: word start */
 			continue;
 		}
 		if (c < 0x80) {
@@ -706,16 +1037,27 @@ scan_bytes(const uint8_t *s, size_t n, unsigned *flags)
 			continue;
 		}
 		high = true;
-		if (utf8_ok) {
-			l = utf8_seq(s, i, n);
-			if (l > 0) {
-				i += (size_t)l;
+		/* A run of multibyte characters (Japanese text): stay here,
+		 * with a fast path for the 3-byte sequences of CJK. */
+		do {
+			c = s[i];
+			if ((c & 0xf0) == 0xe0 && i + 2 < n &&
+			    (s[i + 1] & 0xc0) == 0x80 &&
+			    (s[i + 2] & 0xc0) == 0x80 &&
+			    (c != 0xe0 || s[i + 1] >= 0xa0) &&
+			    (c != 0xed || s[i + 1] < 0xa0)) {
+				i += 3;
 				continue;
 			}
-			utf8_ok = false;
-			cut = l < 0;
-		}
-		i++;
+			l = utf8_seq(s, i, n);
+			if (l <= 0) {
+				utf8_ok = false;
+				cut = l < 0;
+				i++;
+				break;
+			}
+			i += (size_t)l;
+		} while (i < n && s[i] >= 0x80);
 	}
 	if (!high) {
 		*flags |= fl;
@@ -755,15 +1097,6 @@ span_set(struct sc_syslog *out, enum sc_syslog_field f, size_t a, size_t b)
 	out->field[f].len = (uint32_t)(b - a);
 }
 
-static bool
-all_print_usascii(const uint8_t *s, size_t a, size_t b)
-{
-	for (; a < b; a++)
-		if (!is_print_usascii(s[a]))
-			return false;
-	return true;
-}
-
 /* "<n>" at byte 0.  @return index past '>', or 0 when there is no PRI. */
 static size_t
 read_pri(const uint8_t *s, size_t n, struct sc_syslog *out, unsigned *fl)
@@ -773,6 +1106,29 @@ read_pri(const uint8_t *s, size_t n, struct sc_syslog *out, unsigned *fl)
 
 	if (n < 2 || s[0] != '<')
 		return 0;
+	/* Fast path: "<d>", "<dd>", "<ddd>" without a leading zero. */
+	if (n > 2 && is_digit(s[1]) && s[1] != '0') {
+		v = s[1] - '0';
+		if (s[2] == '>') {
+			i = 2;
+			goto good;
+		}
+		if (n > 3 && is_digit(s[2])) {
+			v = v * 10 + (s[2] - '0');
+			if (s[3] == '>') {
+				i = 3;
+				goto good;
+			}
+			if (n > 4 && is_digit(s[3]) && s[4] == '>') {
+				v = v * 10 + (s[3] - '0');
+				if (v <= 191) {
+					i = 4;
+					goto good;
+				}
+			}
+		}
+		v = 0;
+	}
 	/* Up to 10 digits is still "a PRI, but bad" (<19000021>); anything
 	 * else ('<' + text, "<test/>") is not a PRI at all. */
 	while (i < n && i <= 11 && is_digit(s[i])) {
@@ -783,10 +1139,13 @@ read_pri(const uint8_t *s, size_t n, struct sc_syslog *out, unsigned *fl)
 	if (i >= n || s[i] != '>' || i > 11)
 		return 0;
 	span_set(out, SC_F_PRI, 0, i + 1);
-	if (i == 1 || v > 191 || (s[1] == '0' && i > 2))
+	if (i == 1 || v > 191 || (s[1] == '0' && i > 2)) {
 		*fl |= SC_SL_BAD_PRI;   /* "<>", "<192>", "<002>" */
-	else
-		out->pri = (int16_t)v;
+		return i + 1;
+	}
+good:
+	span_set(out, SC_F_PRI, 0, i + 1);
+	out->pri = (int16_t)v;
 	return i + 1;
 }
 
@@ -808,15 +1167,15 @@ read_sd(const uint8_t *s, size_t i, size_t n, bool sjis, unsigned *fl)
 {
 	uint32_t id_off[SD_IDS_MAX];
 	uint8_t id_len[SD_IDS_MAX];
+	const uint8_t *rb;
 	unsigned nids = 0, k;
 	size_t e, a;
 	bool ok;
 	uint8_t c;
 
 	while (i < n && s[i] == '[') {
-		a = e = i + 1;
-		while (e < n && is_sdname(s[e]))
-			e++;
+		a = i + 1;
+		e = print_run(s, a, n, true);
 		ok = e > a && e - a <= SDNAME_MAX;
 		if (ok) {
 			for (k = 0; k < nids; k++)
@@ -842,8 +1201,7 @@ read_sd(const uint8_t *s, size_t i, size_t n, bool sjis, unsigned *fl)
 				break;
 			}
 			a = ++e;
-			while (e < n && is_sdname(s[e]))
-				e++;
+			e = print_run(s, a, n, true);
 			if (e == a || e - a > SDNAME_MAX || e >= n ||
 			    s[e] != '=') {
 				ok = false;
@@ -855,6 +1213,7 @@ read_sd(const uint8_t *s, size_t i, size_t n, bool sjis, unsigned *fl)
 				break;
 			}
 			for (e++;; ) {
+				e = value_run(s, e, n, sjis);
 				if (e >= n)
 					goto cut;
 				c = s[e];
@@ -883,8 +1242,7 @@ read_sd(const uint8_t *s, size_t i, size_t n, bool sjis, unsigned *fl)
 		}
 		if (!ok) {
 			*fl |= SC_SL_BAD_SD;
-			const uint8_t *rb = memchr(s + e, ']', n - e);
-
+			rb = memchr(s + e, ']', n - e);
 			if (rb == NULL)
 				return n;
 			e = (size_t)(rb - s) + 1;
@@ -929,8 +1287,13 @@ parse_5424(const uint8_t *s, size_t n, size_t i, unsigned charset,
 				*fl |= SC_SL_NO_HOSTNAME;
 			continue;
 		}
+		/* One pass: the PRINTUSASCII run normally ends at the SP. */
 		a = i;
-		b = token_end(s, a, n);
+		b = print_run(s, a, n, false);
+		if (b < n && s[b] != ' ') {
+			nc = 1;                 /* charset (8-bit, control) */
+			b = token_end(s, b, n);
+		}
 		i = b < n ? b + 1 : n;
 		if (b - a == 1 && s[a] == '-') {
 			out->field[f].off = (uint32_t)a;    /* NIL */
@@ -952,8 +1315,8 @@ parse_5424(const uint8_t *s, size_t n, size_t i, unsigned charset,
 			out->ts_tz_min = t.tz_min;
 			continue;
 		}
-		if (b - a > maxlen[f] || !all_print_usascii(s, a, b))
-			nc = 1;                 /* length, charset */
+		if (b - a > maxlen[f])
+			nc = 1;                 /* length */
 	}
 
 	/* STRUCTURED-DATA: NIL or elements, then SP MSG. */
@@ -1022,50 +1385,45 @@ static bool
 read_tag(const uint8_t *s, size_t i, size_t n, bool need_colon,
 	 struct sc_syslog *out)
 {
-	size_t j = i, pa = 0, pb = 0, lim;
+	size_t j = i, pa = 0, pb = 0, lim, ne;
 	bool colon = false;
 
 	lim = n - i > TAG_MAX ? i + TAG_MAX : n;
-	while (j < lim && s[j] > ' ' && s[j] != ':' && s[j] != '[' &&
-	       s[j] != ']' && s[j] != 0x7f)
-		j++;
+	j = tag_run(s, i, lim);
 	if (j == i || (j == lim && lim < n))
 		return false;
 	if (j < n && s[j] == '[') {
 		pa = j + 1;
 		pb = pa;
-		while (pb < n && pb - pa < PROCID_MAX && s[pb] > ' ' &&
-		       s[pb] != ']' && s[pb] != '[' && s[pb] != 0x7f)
+		while (pb < n && pb - pa < PROCID_MAX && (cls[s[pb]] & C_TAG))
 			pb++;
 		if (pb == pa || pb >= n || s[pb] != ']')
 			return false;
 	}
-	span_set(out, SC_F_APPNAME, i, j);
-	if (pa) {
-		span_set(out, SC_F_PROCID, pa, pb);
+	ne = j;
+	if (pa)
 		j = pb + 1;
-	}
 	if (j < n && s[j] == ':') {
 		colon = true;
 		j++;
 	}
 	if (j < n && (s[j] == ' ' || s[j] == '\t')) {
 		if (!colon && !pa && s[j] != '\t')
-			goto no;
+			return false;
 		j++;
 	} else if (j < n && !colon) {
-		goto no;                        /* "name]x", "name[1]x" */
+		return false;                   /* "name]x", "name[1]x" */
 	}
 	if (need_colon && !colon)
-		goto no;
+		return false;
 	if (!colon && !pa && j >= n)
-		goto no;                        /* bare word at the end */
+		return false;                   /* bare word at the end */
+	/* Spans are written only now: a failed attempt leaves none. */
+	span_set(out, SC_F_APPNAME, i, ne);
+	if (pa)
+		span_set(out, SC_F_PROCID, pa, pb);
 	span_set(out, SC_F_MSG, j, n);
 	return true;
-no:
-	out->field[SC_F_APPNAME].len = 0;
-	out->field[SC_F_PROCID].len = 0;
-	return false;
 }
 
 /*
@@ -1076,22 +1434,15 @@ no:
 static bool
 hostname_ok(const uint8_t *s, size_t a, size_t b)
 {
-	bool alnum = false;
-	uint8_t c;
+	unsigned any = 0, all = C_HOST;
 
 	if (b - a > HOSTNAME_MAX)
 		return false;
 	for (; a < b; a++) {
-		c = s[a];
-		if (is_alnum(c)) {
-			alnum = true;
-			continue;
-		}
-		if (c != '.' && c != '-' && c != '_' && c != ':' &&
-		    c != '/' && c != '@' && c != '%' && c < 0x80)
-			return false;
+		any |= cls[s[a]];
+		all &= cls[s[a]];
 	}
-	return alnum;
+	return all && (any & (C_DIGIT | C_ALPHA));
 }
 
 /*
@@ -1194,18 +1545,34 @@ parse_bsd(const uint8_t *s, size_t n, size_t i, int64_t rx_ns,
 		return true;
 	}
 	if (!have_host) {
-		k = token_end(s, j, n);
-		if (!looks_ipv6(s, j, k) && read_tag(s, j, n, false, out)) {
+		/*
+		 * One pass over the first word while it has HOSTNAME bytes
+		 * (SP is not one).  Stopped early, or with a ':', it may be a
+		 * TAG ("robin:", "haproxy[73411]:", "MSWinEventLog<TAB>").
+		 */
+		unsigned any;
+		bool host;
+
+		k = host_run(s, j, n, &any);
+		host = (k == n || s[k] == ' ') && k - j <= HOSTNAME_MAX &&
+		       (any & (C_DIGIT | C_ALPHA));
+		if ((!host || ((any & C_COLON) && !looks_ipv6(s, j, k))) &&
+		    read_tag(s, j, n, false, out)) {
 			*fl |= SC_SL_NO_HOSTNAME;
 			return true;
 		}
-		if (!hostname_ok(s, j, k)) {
+		if (!host) {
 			*fl |= SC_SL_NO_HOSTNAME;
 			span_set(out, SC_F_MSG, j, n);
 			return true;
 		}
 		span_set(out, SC_F_HOSTNAME, j, k);
 		j = skip_sp(s, k, n);
+		/* "HOSTNAME  text": two spaces leave the TAG empty. */
+		if (j > k + 1) {
+			span_set(out, SC_F_MSG, j, n);
+			return true;
+		}
 	}
 	if (j >= n || !read_tag(s, j, n, false, out))
 		span_set(out, SC_F_MSG, j < n ? j : n, n);
@@ -1216,15 +1583,25 @@ parse_bsd(const uint8_t *s, size_t n, size_t i, int64_t rx_ns,
 static bool
 looks_kv(const uint8_t *s, size_t i, size_t n)
 {
+	const uint8_t *q;
 	unsigned pairs = 0;
 	size_t k;
 
+#ifdef __SSE2__
+	/* Text bodies: no '=' before the first SP within 16 bytes. */
+	if (i + 16 <= n) {
+		__m128i v = load16(s + i);
+		unsigned eq = (unsigned)_mm_movemask_epi8(eq8(v, '='));
+		unsigned sp = (unsigned)_mm_movemask_epi8(eq8(v, ' '));
+
+		if (eq == 0 || (sp && __builtin_ctz(sp) < __builtin_ctz(eq)))
+			return false;
+	}
+#endif
 	for (;;) {
 		if (i >= n || !(is_alpha(s[i]) || s[i] == '_'))
 			return false;
-		for (k = i; k < n && k - i <= 64 &&
-		     (is_alnum(s[k]) || s[k] == '_' || s[k] == '.' ||
-		      s[k] == '-'); k++)
+		for (k = i; k < n && k - i <= 64 && (cls[s[k]] & C_KEY); k++)
 			;
 		if (k >= n || s[k] != '=')
 			return false;
@@ -1232,15 +1609,12 @@ looks_kv(const uint8_t *s, size_t i, size_t n)
 			return true;
 		k++;
 		if (k < n && s[k] == '"') {
-			const uint8_t *q = memchr(s + k + 1, '"', n - k - 1);
-
+			q = memchr(s + k + 1, '"', n - k - 1);
 			if (q == NULL)
 				return false;
 			k = (size_t)(q - s) + 1;
 		} else {
-			const uint8_t *q = memchr(s + k, ' ', n - k);
-
-			k = q != NULL ? (size_t)(q - s) : n;
+			k = token_end(s, k, n);
 		}
 		if (k >= n || s[k] != ' ')
 			return false;
@@ -1251,25 +1625,29 @@ looks_kv(const uint8_t *s, size_t i, size_t n)
 /*
  * Spans of absent fields are empty and placed where the field would have
  * been (after the previous field), so that every span, empty or not, is in
- * wire order: field[f].off + field[f].len <= field[f + 1].off.
+ * wire order: field[f].off + field[f].len <= field[f + 1].off.  The readers
+ * set fields in order; this only moves the empty ones still at 0.
  */
-static void
-order_spans(struct sc_syslog *out, size_t n)
+static inline void
+order_spans(struct sc_syslog *out)
 {
-	uint32_t cur = 0, nxt = (uint32_t)n;
-	int f;
+	uint32_t cur = 0, o;
 
-	for (f = 0; f < SC_F_COUNT; f++) {
-		if (out->field[f].off < cur)
-			out->field[f].off = cur;
-		if (out->field[f].len)
-			cur = out->field[f].off + out->field[f].len;
-	}
-	for (f = SC_F_COUNT - 1; f >= 0; f--) {
-		if (out->field[f].off > nxt)
-			out->field[f].off = nxt;
-		nxt = out->field[f].off;
-	}
+#define ORDER_ONE(f) do {                                               \
+		o = out->field[f].off;                                  \
+		o = o < cur ? cur : o;                                  \
+		out->field[f].off = o;                                  \
+		cur = o + out->field[f].len;                            \
+	} while (0)
+	ORDER_ONE(SC_F_PRI);
+	ORDER_ONE(SC_F_TIMESTAMP);
+	ORDER_ONE(SC_F_HOSTNAME);
+	ORDER_ONE(SC_F_APPNAME);
+	ORDER_ONE(SC_F_PROCID);
+	ORDER_ONE(SC_F_MSGID);
+	ORDER_ONE(SC_F_SD);
+	ORDER_ONE(SC_F_MSG);
+#undef ORDER_ONE
 }
 
 /*
@@ -1347,7 +1725,7 @@ sc_syslog_parse(const uint8_t *raw, size_t len, int64_t rx_ns,
 		fl |= SC_SL_BOM;
 	if (out->field[SC_F_MSG].len && looks_kv(raw, j, len))
 		fl |= SC_SL_KV;
-	order_spans(out, len);
+	order_spans(out);
 	out->flags = (uint16_t)fl;
 	out->format = (uint8_t)fmt;
 	return fmt;

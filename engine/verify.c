@@ -26,6 +26,24 @@ struct vctx {
 	struct sc_verify_result *res;
 };
 
+static bool
+is_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static int
+count_event(const struct sc_record *r, uint32_t index, void *arg)
+{
+	(void)index;
+	if (r->flags & SC_REC_EVENT)
+		++*(uint64_t *)arg;
+	return 0;
+}
+
 static void
 report(struct vctx *v, enum sc_error err, const struct sc_store_pos *pos,
        int64_t block, uint32_t lane, int64_t record, const char *fmt, ...)
@@ -60,8 +78,6 @@ sc_verify(const char *dir, struct sc_verify_result *res, sc_verify_fn fn, void *
 	size_t pcap = 0, lcap = 0;
 	uint64_t next_log = 0;
 	bool log_resync = false;
-	uint32_t prev_seg = 0;
-	bool have_seg = false;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -75,9 +91,25 @@ sc_verify(const char *dir, struct sc_verify_result *res, sc_verify_fn fn, void *
 		goto out;
 	}
 	res->segments = sc_store_reader_segments(r);
+	/*
+	 * Missing segment files show as gaps in the file names.  Checked on the
+	 * list, not on the blocks read: a segment with no block (its first
+	 * append failed, or the writer died right after creating it) is part of
+	 * an intact store, and a gap beside it must still be found.
+	 */
+	for (uint32_t i = 1; i < res->segments; i++) {
+		const uint32_t *segs = sc_store_reader_segment_list(r);
+		struct sc_store_pos gap = { .segment = segs[i] };
+
+		if (segs[i] != segs[i - 1] + 1)
+			report(&v, SC_E_SEG_NUMBER, &gap, -1, 0, -1,
+			       "segment %08" PRIu32 " follows %08" PRIu32 ": segment files missing",
+			       segs[i], segs[i - 1]);
+	}
 
 	for (;;) {
-		struct sc_block_hdr h;
+		/* Zeroed: a read that stops inside a block header leaves it so. */
+		struct sc_block_hdr h = { 0 };
 		struct sc_store_pos pos = { 0 };
 		const uint8_t *stored;
 		enum sc_error err;
@@ -87,24 +119,36 @@ sc_verify(const char *dir, struct sc_verify_result *res, sc_verify_fn fn, void *
 		rc = sc_store_read(r, &h, &stored, &pos, &err);
 		if (rc == 0)
 			break;
-		if (have_seg && pos.segment != prev_seg && pos.offset <= SC_SEG_HDR_LEN &&
-		    pos.segment != prev_seg + 1)
-			report(&v, SC_E_SEG_NUMBER, &pos, -1, 0, -1,
-			       "segment %08" PRIu32 " follows %08" PRIu32 ": segment files missing",
-			       pos.segment, prev_seg);
-		have_seg = true;
-		prev_seg = pos.segment;
 		if (rc < 0) {
-			bool hdr = err == SC_E_BLK_HASH || err == SC_E_BLK_SEGMENT ||
-				   err == SC_E_BLK_TRUNCATED;
+			/*
+			 * Name the block only from a header whose hash checked:
+			 * the reader tests the hash before BLK_SEGMENT and before
+			 * the payload length, while a file that ends inside the
+			 * header leaves h zeroed.  A header failing its magic,
+			 * codec or hash may say anything, log index and lane too.
+			 */
+			bool hdr = err == SC_E_BLK_SEGMENT ||
+				   (err == SC_E_BLK_TRUNCATED && !is_zero(h.block_hash, SC_HASH_LEN));
 
-			report(&v, err, &pos, hdr ? (int64_t)h.log_index : -1,
-			       hdr ? h.lane : 0, -1,
-			       pos.offset == 0 ? "segment unreadable; its blocks are skipped" :
-			       "rest of the segment skipped");
-			/* Whatever followed is unknown: re-anchor on what comes next. */
+			if (pos.offset == 0)
+				report(&v, err, &pos, -1, 0, -1, "segment unreadable; its blocks are skipped");
+			else if (hdr)
+				report(&v, err, &pos, (int64_t)h.log_index, h.lane, -1,
+				       "rest of the segment skipped");
+			else if (!log_resync)
+				report(&v, err, &pos, -1, 0, -1,
+				       "block not known, log index %" PRIu64 " expected here; rest of the segment skipped",
+				       next_log);
+			else
+				report(&v, err, &pos, -1, 0, -1,
+				       "block not known; rest of the segment skipped");
+			/*
+			 * Whatever followed is unknown: re-anchor every lane on
+			 * what comes next, also lanes not seen yet (their first
+			 * blocks may be among the skipped ones).
+			 */
 			for (int i = 0; i < SC_STORE_MAX_LANES; i++)
-				lanes[i].resync = lanes[i].seen;
+				lanes[i].resync = true;
 			log_resync = true;
 			continue;
 		}
@@ -175,6 +219,8 @@ sc_verify(const char *dir, struct sc_verify_result *res, sc_verify_fn fn, void *
 			continue;
 		}
 		res->records += h.count;
+		if (h.flags & SC_BLK_EVENTS)
+			sc_block_foreach(payload, h.payload_len, count_event, &res->events);
 		res->raw_bytes += h.raw_bytes;
 		res->stored_bytes += SC_BLOCK_HDR_LEN + h.stored_len;
 		if (res->first_ns == 0 || h.first_ns < res->first_ns)

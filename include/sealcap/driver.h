@@ -83,6 +83,8 @@ struct sc_driver_ops {
 	const struct sc_driver_opt *opts; /**< terminated by a NULL name */
 	/** true: input can wait (a file); sc_rx_push blocks instead of dropping */
 	bool lossless;
+	/** true: the driver sets per-packet NIC receive times (--clock nic) */
+	bool nic_time;
 	/** Take one of opts.  @return 0 or -EINVAL with a message in err. */
 	int (*set_opt)(const char *name, const char *value, char *err, size_t errlen);
 	/**

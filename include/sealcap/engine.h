@@ -45,6 +45,9 @@ struct sc_engine_config {
 	unsigned sealed_per_lane;/**< sealed block buffers per lane */
 	uint64_t max_count;      /**< stop after this many messages; 0: no limit */
 	double duration_s;       /**< stop after this long; 0: no limit */
+	unsigned max_sources;    /**< per-source table entries (0: 65536) */
+	const char *clock;       /**< auto | realtime | nic | phc:/dev/ptpN */
+	int phc_offset_s;        /**< PHC time minus UTC (TAI-UTC, 37 s since 2017) */
 };
 
 /** Defaults for every knob. */
@@ -87,8 +90,21 @@ void sc_engine_stop(struct sc_engine *e);
 /** Ask the writer to start a new segment.  Async-signal-safe. */
 void sc_engine_rotate(struct sc_engine *e);
 
+/**
+ * Print the per-source table (address, messages, bytes, parse errors,
+ * drops, first/last seen, clock skew) to @p f.  Safe while capture runs,
+ * from a thread that is not one of the engine's (e.g. main after run).
+ */
+void sc_engine_print_sources(struct sc_engine *e, FILE *f);
+
 /** Snapshot of the counters (safe while running). */
 void sc_engine_stats(const struct sc_engine *e, struct sc_engine_stats *s);
+
+/**
+ * Largest message sc_rx_push accepts (bounded by --batch-bytes and
+ * SC_REC_RAW_MAX).  Drivers truncate longer frames to this and flag them.
+ */
+size_t sc_engine_max_msg(const struct sc_engine *e);
 
 /** The store directory. */
 const char *sc_engine_store_dir(const struct sc_engine *e);

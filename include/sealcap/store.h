@@ -163,7 +163,8 @@ struct sc_verify_issue {
 
 struct sc_verify_result {
 	uint64_t blocks;
-	uint64_t records;
+	uint64_t records;     /**< all records, engine events included */
+	uint64_t events;      /**< of which engine events (SC_REC_EVENT) */
 	uint64_t raw_bytes;
 	uint64_t stored_bytes;
 	uint32_t segments;

@@ -7,11 +7,16 @@
  *
  *   sealctl verify DIR         check everything; exit 0 only when intact
  *   sealctl cat DIR            print records in store order
+ *   sealctl stats DIR          counters and per-source table of the engine
  *
  * Exit status: 0 success, 1 damage found, 2 usage error or unreadable store.
  */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +25,7 @@
 #include <openssl/evp.h>
 
 #include <sealcap/block.h>
+#include <sealcap/sources.h>
 #include <sealcap/store.h>
 
 static void
@@ -79,9 +85,10 @@ cmd_verify(int argc, char **argv)
 	}
 	fmt_time(res.first_ns, t0, sizeof(t0));
 	fmt_time(res.last_ns, t1, sizeof(t1));
-	printf("OK: %" PRIu64 " records in %" PRIu64 " blocks, %" PRIu32 " segment(s), %" PRIu32
-	       " lane(s); raw %" PRIu64 " bytes, stored %" PRIu64 " bytes (ratio %.2f)\n",
-	       res.records, res.blocks, res.segments, res.lanes, res.raw_bytes, res.stored_bytes,
+	printf("OK: %" PRIu64 " records + %" PRIu64 " engine events in %" PRIu64 " blocks, %" PRIu32
+	       " segment(s), %" PRIu32 " lane(s); raw %" PRIu64 " bytes, stored %" PRIu64
+	       " bytes (ratio %.2f)\n",
+	       res.records - res.events, res.events, res.blocks, res.segments, res.lanes, res.raw_bytes, res.stored_bytes,
 	       res.stored_bytes ? (double)res.raw_bytes / (double)res.stored_bytes : 0.0);
 	if (res.blocks)
 		printf("time range %s .. %s\n", t0, t1);
@@ -96,6 +103,7 @@ enum fmt { FMT_TEXT, FMT_JSON, FMT_RAW };
 
 struct cat_ctx {
 	enum fmt fmt;
+	bool events;     /* also print engine events */
 	uint64_t block;
 	FILE *out;
 };
@@ -166,6 +174,8 @@ cat_record(const struct sc_record *r, uint32_t index, void *arg)
 	struct cat_ctx *c = arg;
 	char t[64], addr[64];
 
+	if ((r->flags & SC_REC_EVENT) && !c->events)
+		return 0;
 	if (c->fmt == FMT_RAW) {
 		fwrite(r->raw, 1, r->raw_len, c->out);
 		fputc('\n', c->out);
@@ -204,9 +214,10 @@ cmd_cat(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "format", required_argument, NULL, 'f' },
+		{ "events", no_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cat_ctx c = { FMT_TEXT, 0, stdout };
+	struct cat_ctx c = { FMT_TEXT, false, 0, stdout };
 	struct sc_store_reader *r;
 	struct sc_hasher *hs;
 	uint8_t *payload = NULL;
@@ -216,6 +227,10 @@ cmd_cat(int argc, char **argv)
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (opt == 'e') {
+			c.events = true;
+			continue;
+		}
 		if (opt != 'f')
 			return 2;
 		if (strcmp(optarg, "text") == 0)
@@ -230,7 +245,7 @@ cmd_cat(int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: sealctl cat [--format text|json|raw] DIR\n");
+		fprintf(stderr, "usage: sealctl cat [--format text|json|raw] [--events] DIR\n");
 		return 2;
 	}
 	r = sc_store_reader_open(argv[optind], err, sizeof(err));
@@ -286,12 +301,98 @@ cmd_cat(int argc, char **argv)
 	return rc;
 }
 
+/* ---- stats --------------------------------------------------------------- */
+
+static void
+print_src(const struct sc_source_stats *st)
+{
+	char a[64] = "other", t0[64] = "-", t1[64] = "-";
+
+	if (st->family == 4)
+		inet_ntop(AF_INET, st->addr + 12, a, sizeof(a));
+	else if (st->family == 6)
+		inet_ntop(AF_INET6, st->addr, a, sizeof(a));
+	if (st->msgs) {
+		fmt_time(st->first_ns, t0, sizeof(t0));
+		fmt_time(st->last_ns, t1, sizeof(t1));
+	}
+	printf("%-28s %10" PRIu64 " %12" PRIu64 " %8" PRIu64 " %8" PRIu64 " %12.3f %12.3f  %s .. %s\n",
+	       a, st->msgs, st->bytes, st->parse_errors, st->drops,
+	       st->skew_count ? (double)st->skew_last_ns / 1e9 : 0.0,
+	       st->skew_count ? (double)st->skew_sum_ms / 1e3 / (double)st->skew_count : 0.0, t0, t1);
+}
+
+/*
+ * The engine publishes STORE/run/stats and STORE/run/sources every second
+ * while it runs, and once more at exit; print them.
+ */
+static int
+cmd_stats(int argc, char **argv)
+{
+	char path[4200], line[512];
+	FILE *f;
+	int64_t updated = 0;
+	int pid = 0;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: sealctl stats DIR\n");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/run/stats", argv[1]);
+	f = fopen(path, "r");
+	if (f == NULL) {
+		fprintf(stderr, "sealctl stats: %s: %s (has an engine run on this store?)\n", path,
+			strerror(errno));
+		return 2;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char key[64];
+		long long v;
+
+		if (sscanf(line, "%63s %lld", key, &v) != 2)
+			continue;
+		if (strcmp(key, "pid") == 0)
+			pid = (int)v;
+		else if (strcmp(key, "updated_ns") == 0)
+			updated = v;
+		else
+			printf("%-20s %lld\n", key, v);
+	}
+	fclose(f);
+	if (updated) {
+		char t[64];
+		bool live = pid > 0 && kill(pid, 0) == 0;
+
+		fmt_time(updated, t, sizeof(t));
+		printf("%-20s %s (engine pid %d %s)\n", "snapshot", t, pid,
+		       live ? "running" : "not running: final figures of its last run");
+	}
+	snprintf(path, sizeof(path), "%s/run/sources", argv[1]);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	printf("\n%-28s %10s %12s %8s %8s %12s %12s  %s\n", "source", "messages", "bytes",
+	       "parse_er", "drops", "skew_last_s", "skew_mean_s", "first .. last seen");
+	while (fgets(line, sizeof(line), f)) {
+		struct sc_source_stats st;
+
+		if (sc_sources_parse_line(line, &st) == 0)
+			print_src(&st);
+	}
+	fclose(f);
+	return 0;
+}
+
 static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: sealctl COMMAND [options] DIR\n\n"
 		   "  verify DIR                       check the whole store; exit 0 only when intact\n"
-		   "  cat [--format text|json|raw] DIR  print every record in store order\n");
+		   "  cat [--format text|json|raw] [--events] DIR\n"
+		   "                                   print every record in store order (--events:\n"
+		   "                                   also the engine's start/stop/gap events)\n"
+		   "  stats DIR                        capture counters and the per-source table\n"
+		   "                                   (live while the engine runs)\n");
 }
 
 int
@@ -305,6 +406,8 @@ main(int argc, char **argv)
 		return cmd_verify(argc - 1, argv + 1);
 	if (strcmp(argv[1], "cat") == 0)
 		return cmd_cat(argc - 1, argv + 1);
+	if (strcmp(argv[1], "stats") == 0)
+		return cmd_stats(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return 0;

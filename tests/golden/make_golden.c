@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sealcap authors
+ */
+/*
+ * make_golden: write the golden files of tests/data/golden/ from the fixed
+ * inputs in golden_fixture.h, with the current engine code.
+ *
+ *     make_golden OUTDIR
+ *
+ * writes OUTDIR/record-v1.bin, OUTDIR/block-header-v1.bin and the store
+ * OUTDIR/store-v1/ (store.json + segments), then prints the SHA-256 of every
+ * file it wrote (the manifest pinned in tests/unit/test_golden.c).
+ *
+ * Never run by the tests: the golden files are written once per format
+ * version and committed.  Regenerating them means a format version bump
+ * (tests/data/golden/README.md).
+ *
+ * The output is deterministic.  store.json is written here with fixed
+ * content (the shape the store writer uses), and the one time-dependent
+ * field the writer puts on disk, each segment header's creation time, is
+ * replaced afterwards by a fixed value and the segment header hash
+ * recomputed.  Everything else comes from sc_store_open / sc_block_* /
+ * sc_store_append unchanged.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sealcap/block.h>
+#include <sealcap/hash.h>
+#include <sealcap/record.h>
+#include <sealcap/store.h>
+
+#include "golden_fixture.h"
+
+static struct sc_hasher *hs;
+
+static int
+fail(const char *what, const char *detail)
+{
+	fprintf(stderr, "make_golden: %s: %s\n", what, detail);
+	return 1;
+}
+
+static int
+write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		return fail(path, strerror(errno));
+	if (write(fd, data, len) != (ssize_t)len || fsync(fd) != 0) {
+		close(fd);
+		return fail(path, "write failed");
+	}
+	close(fd);
+	return 0;
+}
+
+static void
+print_sha(const char *dir, const char *name)
+{
+	char path[4200], hex[2 * SC_HASH_LEN + 1];
+	uint8_t h[SC_HASH_LEN], *buf;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	if (buf != NULL && fread(buf, 1, (size_t)n, f) == (size_t)n) {
+		sc_sha256(hs, buf, (size_t)n, NULL, 0, h);
+		sc_hash_hex(h, hex);
+		printf("\t{ \"%s\", %ld, \"%s\" },\n", name, n, hex);
+	}
+	free(buf);
+	fclose(f);
+}
+
+static int
+make_record(const char *out)
+{
+	struct sc_record r;
+	uint8_t *buf;
+	char path[4200];
+	size_t n;
+	int rc;
+
+	golden_single_record(&r);
+	buf = malloc(sc_record_size(r.raw_len));
+	if (buf == NULL)
+		return fail("record", "out of memory");
+	n = sc_record_encode(&r, buf);
+	snprintf(path, sizeof(path), "%s/record-v1.bin", out);
+	rc = write_file(path, buf, n, 0644);
+	free(buf);
+	return rc;
+}
+
+static int
+make_header(const char *out)
+{
+	struct sc_block_hdr h;
+	uint8_t enc[SC_BLOCK_HDR_LEN];
+	char path[4200];
+
+	golden_single_header(&h);
+	sc_block_hdr_encode(&h, enc);
+	sc_block_hash(hs, enc, h.block_hash);
+	sc_block_hdr_encode(&h, enc);
+	snprintf(path, sizeof(path), "%s/block-header-v1.bin", out);
+	return write_file(path, enc, sizeof(enc), 0644);
+}
+
+/* Replace a segment's creation time by a fixed one; rehash its header. */
+static int
+fix_segment_time(const char *path, int64_t created)
+{
+	uint8_t hdr[SC_SEG_HDR_LEN];
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return fail(path, strerror(errno));
+	if (pread(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr)) {
+		rc = fail(path, "short segment header");
+		goto out;
+	}
+	for (int i = 0; i < 8; i++) /* offset 16: creation time, i64 LE */
+		hdr[16 + i] = (uint8_t)((uint64_t)created >> (8 * i));
+	sc_sha256(hs, hdr, 96, NULL, 0, hdr + 96);
+	if (pwrite(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) || fsync(fd) != 0)
+		rc = fail(path, "cannot rewrite segment header");
+out:
+	close(fd);
+	return rc;
+}
+
+static int
+make_store(const char *out)
+{
+	char dir[4200], path[4300], err[512] = "";
+	struct sc_store_opts o = { .dir = dir, .fsync = SC_FSYNC_BLOCK };
+	struct sc_block_builder *b[SC_STORE_MAX_LANES] = { 0 };
+	struct sc_store *s = NULL;
+	uint8_t *noise = malloc(GOLDEN_NOISE_LEN), *stored = NULL;
+	uint32_t nseg;
+	int rc = 1;
+
+	snprintf(dir, sizeof(dir), "%s/store-v1", out);
+	snprintf(path, sizeof(path), "%s/segments", dir);
+	if (noise == NULL)
+		return fail("store", "out of memory");
+	if (mkdir(dir, 0750) != 0 || mkdir(path, 0750) != 0) {
+		free(noise);
+		return fail(dir, strerror(errno));
+	}
+	snprintf(path, sizeof(path), "%s/store.json", dir);
+	if (write_file(path, GOLDEN_STORE_JSON, strlen(GOLDEN_STORE_JSON), 0640) != 0)
+		goto out;
+	if ((rc = sc_store_open(&o, &s, err, sizeof(err))) != 0) {
+		rc = fail(dir, err);
+		goto out;
+	}
+	rc = 1;
+	for (uint32_t k = 0; k < GOLDEN_NBLOCKS; k++) {
+		const struct golden_block *gb = &golden_blocks[k];
+		struct sc_block_hdr h;
+
+		if (b[gb->lane] == NULL) {
+			b[gb->lane] = sc_block_builder_new(gb->lane, GOLDEN_BLOCK_BYTES);
+			if (b[gb->lane] == NULL) {
+				fail("builder", strerror(errno));
+				goto out;
+			}
+			if (stored == NULL)
+				stored = malloc(sc_block_stored_max(b[gb->lane]));
+			if (stored == NULL) {
+				fail("store", "out of memory");
+				goto out;
+			}
+		}
+		for (uint32_t i = gb->first_rec; i < gb->first_rec + gb->nrecs; i++) {
+			struct sc_record r;
+
+			if (!golden_record(i, noise, &r)) {
+				fprintf(stderr, "make_golden: fixture record %u is invalid\n", i);
+				goto out;
+			}
+			if (sc_block_add(b[gb->lane], &r) != 0) {
+				fprintf(stderr, "make_golden: record %u does not fit\n", i);
+				goto out;
+			}
+		}
+		if (gb->rotate_before && sc_store_rotate(s) != 0) {
+			fail(dir, "rotate failed");
+			goto out;
+		}
+		if (sc_block_seal(b[gb->lane], &gb->clock, &h, stored) != 0 ||
+		    sc_store_append(s, &h, stored) != 0) {
+			fail(dir, "seal or append failed");
+			goto out;
+		}
+		printf("block %u: lane %u seq %" PRIu64 " segment %u records %u codec %u "
+		       "payload %u stored %u\n", k, h.lane, h.block_seq, h.segment, h.count,
+		       h.codec, h.payload_len, h.stored_len);
+	}
+	if (sc_store_close(s) != 0) {
+		s = NULL;
+		fail(dir, "close failed");
+		goto out;
+	}
+	s = NULL;
+	for (nseg = 0;; nseg++) {
+		snprintf(path, sizeof(path), "%s/segments/%08" PRIu32 ".seg", dir, nseg);
+		if (access(path, F_OK) != 0)
+			break;
+		if (fix_segment_time(path, GOLDEN_T0 + (int64_t)nseg * 60000000000) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	sc_store_close(s);
+	for (int l = 0; l < SC_STORE_MAX_LANES; l++)
+		sc_block_builder_free(b[l]);
+	free(stored);
+	free(noise);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sc_verify_result res;
+	char dir[4200], err[512] = "";
+	int rc;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s OUTDIR  (see tests/data/golden/README.md)\n", argv[0]);
+		return 2;
+	}
+	if (mkdir(argv[1], 0755) != 0 && errno != EEXIST)
+		return fail(argv[1], strerror(errno));
+	hs = sc_hasher_new();
+	if (hs == NULL)
+		return fail("hasher", "out of memory");
+	rc = make_record(argv[1]);
+	if (rc == 0)
+		rc = make_header(argv[1]);
+	if (rc == 0)
+		rc = make_store(argv[1]);
+	if (rc == 0) {
+		snprintf(dir, sizeof(dir), "%s/store-v1", argv[1]);
+		rc = sc_verify(dir, &res, NULL, NULL, err, sizeof(err));
+		if (rc != 0)
+			fprintf(stderr, "make_golden: the new store does not verify (%d) %s\n", rc, err);
+		else
+			printf("verify: %" PRIu64 " blocks, %" PRIu64 " records, %u segments, "
+			       "%u lanes, %" PRIu64 " raw bytes, %" PRIu64 " stored bytes\n",
+			       res.blocks, res.records, res.segments, res.lanes, res.raw_bytes,
+			       res.stored_bytes);
+	}
+	if (rc == 0) {
+		printf("manifest (tests/unit/test_golden.c):\n");
+		print_sha(argv[1], "record-v1.bin");
+		print_sha(argv[1], "block-header-v1.bin");
+		print_sha(argv[1], "store-v1/store.json");
+		for (uint32_t k = 0;; k++) {
+			char name[64], path[4300];
+
+			snprintf(name, sizeof(name), "store-v1/segments/%08" PRIu32 ".seg", k);
+			snprintf(path, sizeof(path), "%s/%s", argv[1], name);
+			if (access(path, F_OK) != 0)
+				break;
+			print_sha(argv[1], name);
+		}
+	}
+	sc_hasher_free(hs);
+	return rc == 0 ? 0 : 1;
+}
