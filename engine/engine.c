@@ -38,7 +38,7 @@ struct batch {
 	uint32_t count;
 	uint32_t used;          /* bytes of data[] in use */
 	struct sc_clock_info clock;
-	uint8_t data[];
+	uint8_t data[] __attribute__((aligned(8)));  /* entries hold int64 */
 };
 
 struct entry {

@@ -59,7 +59,8 @@ sc_record_encode(const struct sc_record *r, uint8_t *d)
 		put_u32(d + R_FIELDS + 8 * i, r->field[i].off);
 		put_u32(d + R_FIELDS + 8 * i + 4, r->field[i].len);
 	}
-	memcpy(d + SC_REC_HDR_LEN, r->raw, r->raw_len);
+	if (r->raw_len)
+		memcpy(d + SC_REC_HDR_LEN, r->raw, r->raw_len);
 	return SC_REC_HDR_LEN + r->raw_len;
 }
 

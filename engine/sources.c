@@ -86,8 +86,24 @@ sc_sources_free(struct sc_sources *s)
 {
 	if (s == NULL)
 		return;
-	if (s->ht != NULL)
+	if (s->ht != NULL) {
+		struct cds_lfht_iter it;
+		struct entry *e;
+
+		/*
+		 * cds_lfht_destroy refuses a table that still holds nodes.  The
+		 * entries live in our pool, so unlinking them is all it takes;
+		 * no reader can remain (the caller's contract), so no grace
+		 * period is needed before the pool goes.
+		 */
+		urcu_qsbr_register_thread();
+		urcu_qsbr_read_lock();
+		cds_lfht_for_each_entry(s->ht, &it, e, node)
+			cds_lfht_del(s->ht, &e->node);
+		urcu_qsbr_read_unlock();
+		urcu_qsbr_unregister_thread();
 		cds_lfht_destroy(s->ht, NULL);
+	}
 	free(s->pool);
 	free(s);
 }

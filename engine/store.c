@@ -206,7 +206,7 @@ dir_is_empty(const char *dir)
 static int
 store_create(const char *dir, const char *origin, char *errbuf, size_t errlen)
 {
-	char path[4096], json[1024], host[256] = "localhost", org[256], when[64];
+	char path[4096], json[1024], host[256] = "localhost", org[300], when[64];
 	uint8_t rnd[16];
 	char rhex[33];
 	int64_t now = sc_now_ns();

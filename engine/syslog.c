@@ -122,6 +122,30 @@ is_alnum(uint8_t c)
 	return cls[c] & (C_DIGIT | C_ALPHA);
 }
 
+#ifdef __SSE2__
+static inline __m128i
+load16(const uint8_t *p)
+{
+	return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/* Lanes of x in [lo, hi] (unsigned bytes, lo <= hi < 0x80). */
+static inline __m128i
+in_range(__m128i x, char lo, char hi)
+{
+	/* shift [lo, hi] to [-128, hi - lo - 128]; one signed compare */
+	__m128i y = _mm_add_epi8(x, _mm_set1_epi8((char)(-128 - lo)));
+
+	return _mm_cmplt_epi8(y, _mm_set1_epi8((char)(hi - lo - 127)));
+}
+
+static inline __m128i
+eq8(__m128i x, char c)
+{
+	return _mm_cmpeq_epi8(x, _mm_set1_epi8(c));
+}
+#endif
+
 static inline size_t
 skip_sp(const uint8_t *s, size_t i, size_t n)
 {
@@ -392,21 +416,40 @@ read_hms(const uint8_t *s, size_t i, size_t n, struct tm_wire *t)
 static size_t
 read_iso(const uint8_t *s, size_t i, size_t n, struct tm_wire *t)
 {
+	const uint8_t *p = s + i;
 	int oh, om;
+	bool digits;
+#ifndef __SSE2__
+	unsigned k;
+#endif
 
-	if (i + 19 > n || s[i + 4] != '-' || s[i + 7] != '-' ||
-	    (s[i + 10] != 'T' && s[i + 10] != 't'))
+	if (i + 19 > n || p[4] != '-' || p[7] != '-' ||
+	    (p[10] | 0x20) != 't' || p[13] != ':' || p[16] != ':')
 		return 0;
+	/* digits at 0-3 5-6 8-9 11-12 14-15 17-18 */
+#ifdef __SSE2__
+	digits = ((unsigned)_mm_movemask_epi8(in_range(load16(p), '0', '9')) &
+		  0xdb6fu) == 0xdb6fu && is_digit(p[17]) && is_digit(p[18]);
+#else
+	digits = true;
+	for (k = 0; k < 19; k++)
+		if ((0x6db6fu >> k & 1) && !is_digit(p[k]))
+			digits = false;
+#endif
+	if (!digits)
+		return 0;
+#define D2(k) ((p[k] - '0') * 10 + (p[(k) + 1] - '0'))
+	t->year = D2(0) * 100 + D2(2);
+	t->mon = D2(5);
+	t->mday = D2(8);
+	t->hour = D2(11);
+	t->min = D2(14);
+	t->sec = D2(17);
+#undef D2
 	t->frac_ns = 0;
 	t->tz_min = 0;
 	t->tz_given = false;
-	t->strict = s[i + 10] == 'T';
-	t->year = four_digits(s, i);
-	t->mon = two_digits(s, i + 5);
-	t->mday = two_digits(s, i + 8);
-	if (t->year < 0 || t->mon < 0 || t->mday < 0 ||
-	    !read_hms(s, i + 11, n, t))
-		return 0;
+	t->strict = p[10] == 'T';
 	i = read_frac(s, i + 19, n, t, 6);
 	if (i < n && s[i] == '.')
 		return 0;                       /* "ss." without digits */
@@ -664,30 +707,6 @@ word_special(uint64_t v, bool high)
 
 	return (lt | ((d - ONES) & ~d) | (high ? v : 0)) & HIGHS;
 }
-
-#ifdef __SSE2__
-static inline __m128i
-load16(const uint8_t *p)
-{
-	return _mm_loadu_si128((const __m128i *)(const void *)p);
-}
-
-/* Lanes of x in [lo, hi] (unsigned bytes, lo <= hi < 0x80). */
-static inline __m128i
-in_range(__m128i x, char lo, char hi)
-{
-	/* shift [lo, hi] to [-128, hi - lo - 128]; one signed compare */
-	__m128i y = _mm_add_epi8(x, _mm_set1_epi8((char)(-128 - lo)));
-
-	return _mm_cmplt_epi8(y, _mm_set1_epi8((char)(hi - lo - 127)));
-}
-
-static inline __m128i
-eq8(__m128i x, char c)
-{
-	return _mm_cmpeq_epi8(x, _mm_set1_epi8(c));
-}
-#endif
 
 /*
  * End of a BSD word that has only HOSTNAME bytes, from i: the first byte

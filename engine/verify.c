@@ -191,6 +191,17 @@ sc_verify(const char *dir, struct sc_verify_result *res, sc_verify_fn fn, void *
 		l->next_rec_seq = h.first_seq + h.count;
 		memcpy(l->last_hash, h.block_hash, SC_HASH_LEN);
 
+		/*
+		 * Every record takes at least its header: a count the payload
+		 * cannot hold is damage (a rewritten tail header can carry a
+		 * fresh hash), not a reason to allocate count leaves.
+		 */
+		if (h.count > h.payload_len / SC_REC_HDR_LEN) {
+			report(&v, SC_E_RECORD_COUNT, &pos, (int64_t)h.log_index, h.lane, -1,
+			       "lane %" PRIu32 " block %" PRIu64 ": %" PRIu32 " records in %" PRIu32
+			       " payload bytes", h.lane, h.block_seq, h.count, h.payload_len);
+			continue;
+		}
 		if (h.payload_len > pcap) {
 			free(payload);
 			pcap = h.payload_len;

@@ -162,8 +162,10 @@ parse_listen(const char *v, struct sock_listen *l, char *err, size_t errlen)
 		port = hend + 1;
 	} else {
 		hend = strrchr(rest, ':');
-		if (hend == NULL)
-			goto bad_usage;
+		if (hend == NULL) {
+			snprintf(err, errlen, "--listen '%s': missing :PORT", v);
+			return -EINVAL;
+		}
 		if (memchr(rest, ':', (size_t)(hend - rest)) != NULL) {
 			snprintf(err, errlen, "--listen '%s': put an IPv6 address in brackets, as udp://[::1]:5514",
 				 v);

@@ -18,8 +18,10 @@
  *
  * The parser never reads outside [raw, raw + len), never allocates, and is
  * safe on any input, including NUL bytes and invalid encodings.  It is
- * reentrant and thread-safe (no global state), calls no locale or time zone
- * function, and costs about 100 ns for a 250-byte message.
+ * reentrant and thread-safe (no global state) and calls no locale or time
+ * zone function.  Cost: about 1,000 instructions for a 250-byte BSD message,
+ * 1,500 for RFC 5424 with structured data (~175 and ~245 ns measured on a
+ * busy 2.4 GHz VM core; SSE2 used when the compiler targets it).
  *
  * Leniency: the store never rejects a message, so the parser always takes
  * the most plausible reading and says with a flag what it had to repair:

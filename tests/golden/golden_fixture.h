@@ -25,7 +25,7 @@
 #include <sealcap/syslog.h>
 
 /* 2026-12-04T16:50:00Z */
-#define GOLDEN_T0 INT64_C(1796230200000000000)
+#define GOLDEN_T0 INT64_C(1796403000000000000)
 #define GOLDEN_BLOCK_BYTES (64u * 1024u)
 #define GOLDEN_NOISE_LEN 8000u
 
@@ -166,7 +166,7 @@ static const struct golden_block golden_blocks[] = {
 	"  \"origin\": \"sealcap/golden\",\n" \
 	"  \"instance\": \"00112233445566778899aabbccddeeff\",\n" \
 	"  \"created\": \"2026-12-04T16:50:00Z\",\n" \
-	"  \"created_ns\": 1796230200000000000\n" \
+	"  \"created_ns\": 1796403000000000000\n" \
 	"}\n"
 
 /* Receive time of golden record @p i: one second apart from GOLDEN_T0. */
@@ -282,7 +282,7 @@ golden_single_record(struct sc_record *r)
 
 	memset(r, 0, sizeof(*r));
 	r->seq = UINT64_C(0x1122334455667788);
-	r->rx_ns = INT64_C(1796230200123456789);
+	r->rx_ns = INT64_C(1796403000123456789);
 	r->msg_ns = INT64_C(1065910455003000000);
 	sc_record_set_ipv4(r, htonl(0x0a141e28)); /* 10.20.30.40 */
 	r->src_port = 51514;

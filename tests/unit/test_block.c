@@ -506,6 +506,36 @@ Test(block, add_too_big_is_e2big_and_changes_nothing)
 	sc_block_builder_free(b);
 }
 
+/* A span outside the raw bytes (a parser bug) costs the span, not the
+ * record: the sealed record must stay readable to verify. */
+Test(block, add_drops_spans_outside_raw)
+{
+	struct sc_block_builder *b = sc_block_builder_new(0, 64 * 1024);
+	struct msg m[1];
+	struct sealed s;
+	uint8_t *p;
+	struct collect *c = calloc(1, sizeof(*c));
+
+	cr_assert(b && c);
+	make_msg(&m[0], 13, "alpha", 1, "body");
+	m[0].r.field[SC_F_APPNAME] = (struct sc_span){ m[0].r.raw_len, 1 };
+	m[0].r.field[SC_F_MSGID] = (struct sc_span){ UINT32_MAX, 2 };
+	cr_assert_eq(sc_block_add(b, &m[0].r), 0);
+	seal(b, &s);
+	p = open_ok(&s.h, s.stored);
+	cr_expect_eq(check(&s.h, p, NULL), SC_E_OK, "record with a bad span must still check");
+	cr_assert_eq(sc_block_foreach(p, s.h.payload_len, collect_fn, c), 0);
+	cr_assert_eq(c->n, 1);
+	cr_expect_eq(c->r[0].field[SC_F_APPNAME].len, 0, "bad span kept");
+	cr_expect_eq(c->r[0].field[SC_F_MSGID].len, 0, "bad span kept");
+	cr_expect_eq(c->r[0].field[SC_F_HOSTNAME].len, 5, "good spans must survive");
+	cr_expect_eq(c->r[0].field[SC_F_MSG].len, 4);
+	free(c);
+	free(p);
+	free(s.stored);
+	sc_block_builder_free(b);
+}
+
 /* ---- sequence numbers ------------------------------------------------------ */
 
 Test(block, record_seq_continues_across_blocks_and_resume)

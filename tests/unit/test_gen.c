@@ -706,3 +706,876 @@ Test(gen, help_and_summary)
 	/* Written under a temporary name and renamed only when complete. */
 	cr_expect_eq(access(path_in_tmp("sum.pcap.tmp"), F_OK), -1);
 }
+
+/* ------------------------------------------------------------------ */
+/* Live outputs: a receiver on loopback, in a thread.                  */
+
+#define RX_MAX_CONNS 64
+
+struct rx_dgram {
+	uint8_t *data;
+	size_t len;
+	struct sockaddr_storage from;
+};
+
+struct rx_conn {
+	int fd;
+	int eof;
+	struct sockaddr_storage peer;
+	uint8_t *buf;
+	size_t len, cap;
+};
+
+struct rx {
+	int tcp;
+	int fd;                 /* the UDP socket or the TCP listener */
+	char url[96];           /* "udp://127.0.0.1:40000" for --out */
+	pthread_t th;
+	atomic_int done;        /* the generator has exited */
+	int overflow;           /* more connections than RX_MAX_CONNS */
+	struct rx_conn c[RX_MAX_CONNS];
+	unsigned nconn;
+	struct rx_dgram *d;
+	size_t nd, capd;
+};
+
+static void
+rx_udp_drain(struct rx *r)
+{
+	static uint8_t buf[65536];
+
+	for (;;) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(r->fd, buf, sizeof(buf), MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &fl);
+
+		if (n < 0)
+			return;
+		if (r->nd == r->capd) {
+			r->capd = r->capd ? r->capd * 2 : 4096;
+			r->d = realloc(r->d, r->capd * sizeof(*r->d));
+		}
+		r->d[r->nd].data = malloc((size_t)n + 1);
+		memcpy(r->d[r->nd].data, buf, (size_t)n);
+		r->d[r->nd].len = (size_t)n;
+		r->d[r->nd].from = from;
+		r->nd++;
+	}
+}
+
+static void
+rx_tcp_read(struct rx_conn *c)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (c->cap - c->len < 65536) {
+			c->cap = c->cap ? c->cap * 2 : 1 << 20;
+			c->buf = realloc(c->buf, c->cap);
+		}
+		n = recv(c->fd, c->buf + c->len, c->cap - c->len, MSG_DONTWAIT);
+		if (n > 0) {
+			c->len += (size_t)n;
+			continue;
+		}
+		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			c->eof = 1;
+			close(c->fd);   /* the generator waits for our ack, not this */
+			c->fd = -1;
+		}
+		return;
+	}
+}
+
+static void *
+rx_thread(void *arg)
+{
+	struct rx *r = arg;
+	/* Do not wait forever if the generator left a connection open. */
+	unsigned grace = 0;
+
+	for (;;) {
+		struct pollfd p[RX_MAX_CONNS + 1];
+		unsigned np = 0, open_conns = 0;
+		int done = atomic_load_explicit(&r->done, memory_order_acquire);
+
+		p[np++] = (struct pollfd){ .fd = r->fd, .events = POLLIN };
+		for (unsigned i = 0; i < r->nconn; i++) {
+			p[np++] = (struct pollfd){ .fd = r->c[i].fd, .events = POLLIN };
+			open_conns += !r->c[i].eof;
+		}
+		if (done && (!r->tcp || !open_conns || grace > 50)) {
+			if (!r->tcp)
+				rx_udp_drain(r);
+			break;
+		}
+		if (done)
+			grace++;
+		if (poll(p, np, 100) <= 0)
+			continue;
+		if (!r->tcp) {
+			rx_udp_drain(r);
+			continue;
+		}
+		if (p[0].revents & POLLIN) {
+			struct sockaddr_storage peer;
+			socklen_t pl = sizeof(peer);
+			int fd = accept(r->fd, (struct sockaddr *)&peer, &pl);
+
+			if (fd >= 0 && r->nconn < RX_MAX_CONNS) {
+				r->c[r->nconn] = (struct rx_conn){ .fd = fd, .peer = peer };
+				r->nconn++;
+			} else if (fd >= 0) {
+				r->overflow = 1;
+				close(fd);
+			}
+		}
+		for (unsigned i = 1; i < np; i++)
+			if (p[i].revents && p[i].fd >= 0)
+				rx_tcp_read(&r->c[i - 1]);
+	}
+	return NULL;
+}
+
+/* Open a receiver on @family loopback; 0, or -1 if the family is missing. */
+static int
+rx_open(struct rx *r, int tcp, int family)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	int big = 32 << 20;
+	char a[INET6_ADDRSTRLEN];
+
+	memset(r, 0, sizeof(*r));
+	r->tcp = tcp;
+	if (family == AF_INET) {
+		struct sockaddr_in *s = (struct sockaddr_in *)&ss;
+
+		s->sin_family = AF_INET;
+		s->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sl = sizeof(*s);
+	} else {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
+
+		s->sin6_family = AF_INET6;
+		s->sin6_addr = in6addr_loopback;
+		sl = sizeof(*s);
+	}
+	r->fd = socket(family, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+	cr_assert_geq(r->fd, 0, "socket: %s", strerror(errno));
+	if (!tcp && setsockopt(r->fd, SOL_SOCKET, SO_RCVBUFFORCE, &big,
+			       sizeof(big)) != 0)
+		setsockopt(r->fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	if (bind(r->fd, (struct sockaddr *)&ss, sl) != 0) {
+		close(r->fd);
+		return -1;
+	}
+	cr_assert_eq(getsockname(r->fd, (struct sockaddr *)&ss, &sl), 0);
+	if (tcp)
+		cr_assert_eq(listen(r->fd, 128), 0, "listen: %s", strerror(errno));
+	if (family == AF_INET) {
+		struct sockaddr_in *s = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
+		snprintf(r->url, sizeof(r->url), "%s://%s:%u", tcp ? "tcp" : "udp",
+			 a, ntohs(s->sin_port));
+	} else {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
+
+		snprintf(r->url, sizeof(r->url), "%s://[::1]:%u",
+			 tcp ? "tcp" : "udp", ntohs(s->sin6_port));
+	}
+	cr_assert_eq(pthread_create(&r->th, NULL, rx_thread, r), 0);
+	return 0;
+}
+
+/* The generator has exited: collect the rest and stop the thread. */
+static void
+rx_finish(struct rx *r)
+{
+	atomic_store_explicit(&r->done, 1, memory_order_release);
+	pthread_join(r->th, NULL);
+	close(r->fd);
+}
+
+static void
+rx_free(struct rx *r)
+{
+	for (size_t i = 0; i < r->nd; i++)
+		free(r->d[i].data);
+	free(r->d);
+	for (unsigned i = 0; i < r->nconn; i++) {
+		if (r->c[i].fd >= 0)
+			close(r->c[i].fd);
+		free(r->c[i].buf);
+	}
+}
+
+/* Run the generator against @r with @args after "--out URL". */
+static int
+rx_run(struct rx *r, const char *const *args, char *err, size_t errlen)
+{
+	const char *argv[48];
+	unsigned n = 0;
+	int rc;
+
+	argv[n++] = "--out";
+	argv[n++] = r->url;
+	while (*args && n < 47)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	rc = wait_gen(spawn_gen(argv), err, errlen);
+	rx_finish(r);
+	cr_assert(!r->overflow, "more than %d connections", RX_MAX_CONNS);
+	return rc;
+}
+
+/* "a.b.c.d" or "[::1]:port" of a peer, for messages and for counting. */
+static void
+peer_str(const struct sockaddr_storage *ss, int with_port, char *buf, size_t n)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
+		if (with_port)
+			snprintf(buf, n, "%s:%u", a, ntohs(s->sin_port));
+		else
+			snprintf(buf, n, "%s", a);
+	} else {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
+
+		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
+		if (with_port)
+			snprintf(buf, n, "[%s]:%u", a, ntohs(s->sin6_port));
+		else
+			snprintf(buf, n, "%s", a);
+	}
+}
+
+/* A small set of strings: how many distinct peers. */
+struct strset {
+	char (*s)[96];
+	size_t n;
+};
+
+static size_t
+strset_add(struct strset *set, const char *v)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (!strcmp(set->s[i], v))
+			return i;
+	set->s = realloc(set->s, (set->n + 1) * sizeof(*set->s));
+	snprintf(set->s[set->n], sizeof(set->s[0]), "%s", v);
+	return set->n++;
+}
+
+/*
+ * As find_seq(), for a frame whose terminator was removed: the end of the
+ * frame also ends the number (an LF-framed message that ended in LF).
+ */
+static int64_t
+find_seq_frame(const uint8_t *m, size_t n)
+{
+	uint8_t *t = malloc(n + 1);
+	int64_t v;
+
+	memcpy(t, m, n);
+	t[n] = ' ';
+	v = find_seq(t, n + 1);
+	free(t);
+	return v;
+}
+
+/* Every seq 1..count exactly once. */
+struct seqs {
+	uint8_t *seen;
+	uint64_t count, dup, bad, out_of_range;
+};
+
+static void
+seqs_init(struct seqs *q, uint64_t count)
+{
+	memset(q, 0, sizeof(*q));
+	q->count = count;
+	q->seen = calloc(count + 1, 1);
+}
+
+static void
+seqs_add(struct seqs *q, int64_t v)
+{
+	if (v < 0)
+		q->bad++;
+	else if (v < 1 || (uint64_t)v > q->count)
+		q->out_of_range++;
+	else if (q->seen[v]++)
+		q->dup++;
+}
+
+static void
+seqs_check(struct seqs *q, const char *what)
+{
+	uint64_t missing = 0, first_missing = 0;
+
+	for (uint64_t i = 1; i <= q->count; i++)
+		if (!q->seen[i] && !missing++)
+			first_missing = i;
+	cr_expect_eq(q->bad, 0, "%s: %" PRIu64 " messages without one seq=N",
+		     what, q->bad);
+	cr_expect_eq(q->dup, 0, "%s: %" PRIu64 " duplicate seqs", what, q->dup);
+	cr_expect_eq(q->out_of_range, 0, "%s: %" PRIu64 " seqs out of range",
+		     what, q->out_of_range);
+	cr_expect_eq(missing, 0, "%s: %" PRIu64 " seqs missing, first %" PRIu64,
+		     what, missing, first_missing);
+	free(q->seen);
+}
+
+/*
+ * RFC 6587 octet counting: "LEN SP MSG" back to back, LEN without leading
+ * zeros.  Calls @fn per frame; returns the frames, or -1 at the offset of
+ * the first malformed one (stored in @bad_at).
+ */
+static long
+parse_octet(const uint8_t *b, size_t n, void (*fn)(void *, const uint8_t *, size_t),
+	    void *arg, size_t *bad_at)
+{
+	size_t i = 0;
+	long frames = 0;
+
+	while (i < n) {
+		size_t len = 0, j = i;
+
+		if (b[j] < '1' || b[j] > '9')
+			goto bad;
+		while (j < n && b[j] >= '0' && b[j] <= '9' && j - i < 6)
+			len = len * 10 + (size_t)(b[j++] - '0');
+		if (j >= n || b[j] != ' ' || len > n - j - 1)
+			goto bad;
+		fn(arg, b + j + 1, len);
+		frames++;
+		i = j + 1 + len;
+	}
+	return frames;
+bad:
+	*bad_at = i;
+	return -1;
+}
+
+/* Non-transparent framing: "MSG LF" back to back; the stream ends in LF. */
+static long
+parse_lf(const uint8_t *b, size_t n, void (*fn)(void *, const uint8_t *, size_t),
+	 void *arg, size_t *bad_at)
+{
+	size_t i = 0;
+	long frames = 0;
+
+	while (i < n) {
+		const uint8_t *lf = memchr(b + i, '\n', n - i);
+
+		if (!lf) {
+			*bad_at = i;    /* a frame without its LF */
+			return -1;
+		}
+		fn(arg, b + i, (size_t)(lf - (b + i)));
+		frames++;
+		i = (size_t)(lf - b) + 1;
+	}
+	return frames;
+}
+
+/* Per connection: seqs must come in increasing order. */
+struct conn_check {
+	struct seqs *q;
+	int lf;
+	int64_t last;
+	uint64_t unordered;
+	uint64_t own_lf;        /* LF frames whose message ended in its own LF */
+};
+
+static void
+on_frame(void *arg, const uint8_t *m, size_t n)
+{
+	struct conn_check *cc = arg;
+	int64_t v = cc->lf ? find_seq_frame(m, n) : find_seq(m, n);
+
+	/* The mix ends some malformed messages with "seq=N" LF; LF framing
+	 * sends them as they are, so the frame ends right after the digits. */
+	if (cc->lf && v > 0 && n && m[n - 1] >= '0' && m[n - 1] <= '9')
+		cc->own_lf++;
+	seqs_add(cc->q, v);
+	if (v > 0) {
+		cc->unordered += v <= cc->last;
+		cc->last = v;
+	}
+}
+
+/* The generator's summary: sent, failed and elapsed seconds. */
+static void
+parse_summary(const char *err, uint64_t *sent, uint64_t *failed, double *secs)
+{
+	const char *p = strstr(err, " messages sent, "), *line, *q;
+
+	cr_assert_not_null(p, "no summary in: %s", err);
+	for (line = p; line > err && line[-1] != '\n'; line--)
+		;
+	cr_assert_eq(sscanf(line, "sealcap-gen: %" SCNu64 " messages sent, %"
+			    SCNu64 " failed,", sent, failed), 2,
+		     "summary: %s", line);
+	q = strstr(line, "distinct sources, ");
+	cr_assert_not_null(q, "summary: %s", line);
+	cr_assert_eq(sscanf(q + strlen("distinct sources, "), "%lf s,", secs), 1,
+		     "summary: %s", line);
+}
+
+/*
+ * seq -> source address in a capture of the same mix: a live source must
+ * keep the device identity the mix gives it, so the mapping from capture
+ * address to live address must be one to one.
+ */
+static void
+check_identity(const char *const *mix_args, uint64_t count,
+	       const struct rx *r)
+{
+	struct cap c;
+	char (*cap_of)[48] = calloc(count + 1, sizeof(*cap_of));
+	struct strset live = { 0 }, capd = { 0 };
+	size_t *map_l2c, *map_c2l, bad = 0;
+
+	gen_cap(&c, "ident.pcap", mix_args);
+	cr_assert_eq(c.n, count);
+	for (size_t i = 0; i < c.n; i++) {
+		char a[INET6_ADDRSTRLEN];
+
+		inet_ntop(c.p[i].family == 4 ? AF_INET : AF_INET6, c.p[i].src, a,
+			  sizeof(a));
+		snprintf(cap_of[i + 1], sizeof(cap_of[0]), "%s", a);
+	}
+	map_l2c = calloc(r->nd + 1, sizeof(*map_l2c));
+	map_c2l = calloc(r->nd + 1, sizeof(*map_c2l));
+	for (size_t i = 0; i < r->nd; i++) {
+		char a[64];
+		int64_t v = find_seq(r->d[i].data, r->d[i].len);
+		size_t li, ci;
+
+		if (v < 1 || (uint64_t)v > count)
+			continue;
+		peer_str(&r->d[i].from, 1, a, sizeof(a));
+		li = strset_add(&live, a);
+		ci = strset_add(&capd, cap_of[v]);
+		/* 0 is "unset": store index + 1. */
+		if (!map_l2c[li])
+			map_l2c[li] = ci + 1;
+		if (!map_c2l[ci])
+			map_c2l[ci] = li + 1;
+		bad += map_l2c[li] != ci + 1 || map_c2l[ci] != li + 1;
+	}
+	cr_expect_eq(bad, 0, "%zu messages left their device's source address",
+		     bad);
+	cr_expect_eq(live.n, capd.n, "%zu live sources, %zu devices in the mix",
+		     live.n, capd.n);
+	free(map_l2c);
+	free(map_c2l);
+	free(live.s);
+	free(capd.s);
+	free(cap_of);
+	cap_free(&c);
+}
+
+Test(gen, udp_count_seq_sources_identity)
+{
+	const char *mix[] = { "--count", "6000", "--sources", "20", "--seed", "4",
+			      NULL };
+	struct rx r;
+	struct seqs q;
+	struct strset addrs = { 0 };
+	char err[4096];
+	uint64_t sent, failed;
+	double secs;
+	int rc;
+
+	rx_open(&r, 0, AF_INET);
+	/* Paced, so that no receive buffer on a busy machine overflows. */
+	rc = rx_run(&r, (const char *[]){ "--count", "6000", "--sources", "20",
+		"--seed", "4", "--rate", "30000", NULL }, err, sizeof(err));
+	cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+	parse_summary(err, &sent, &failed, &secs);
+	cr_expect_eq(sent, 6000, "%s", err);
+	cr_expect_eq(failed, 0, "%s", err);
+	cr_expect_eq(r.nd, 6000, "datagrams received: %zu", r.nd);
+	seqs_init(&q, 6000);
+	for (size_t i = 0; i < r.nd; i++) {
+		char a[64];
+		const struct sockaddr_in *s = (const struct sockaddr_in *)&r.d[i].from;
+		uint32_t ip = ntohl(s->sin_addr.s_addr);
+
+		seqs_add(&q, find_seq(r.d[i].data, r.d[i].len));
+		peer_str(&r.d[i].from, 0, a, sizeof(a));
+		strset_add(&addrs, a);
+		cr_expect(ip >= 0x7f000001 && ip <= 0x7f000014,
+			  "source %s outside 127.0.0.1..20", a);
+	}
+	seqs_check(&q, "udp");
+	cr_expect_eq(addrs.n, 20, "distinct source addresses: %zu", addrs.n);
+	check_identity(mix, 6000, &r);
+	free(addrs.s);
+	rx_free(&r);
+}
+
+Test(gen, udp_sources_beyond_254)
+{
+	struct rx r;
+	struct strset addrs = { 0 };
+	char err[4096];
+	size_t in_0_1 = 0;
+	int rc;
+
+	rx_open(&r, 0, AF_INET);
+	rc = rx_run(&r, (const char *[]){ "--count", "30000", "--sources", "300",
+		"--rate", "100000", NULL }, err, sizeof(err));
+	cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+	cr_expect_eq(r.nd, 30000, "datagrams received: %zu", r.nd);
+	for (size_t i = 0; i < r.nd; i++) {
+		char a[64];
+		const struct sockaddr_in *s = (const struct sockaddr_in *)&r.d[i].from;
+		uint32_t ip = ntohl(s->sin_addr.s_addr);
+
+		size_t before = addrs.n;
+
+		peer_str(&r.d[i].from, 0, a, sizeof(a));
+		strset_add(&addrs, a);
+		if (addrs.n > before && (ip >> 8) == 0x7f0001)
+			in_0_1++;
+		/* .0 and .255 are never used as hosts. */
+		cr_expect((ip & 0xff) >= 1 && (ip & 0xff) <= 254, "source %s", a);
+		cr_expect(ip >= 0x7f000001 && ip <= 0x7f00012e,
+			  "source %s beyond 127.0.1.46", a);
+	}
+	cr_expect_eq(addrs.n, 300, "distinct source addresses: %zu", addrs.n);
+	cr_expect_eq(in_0_1, 46, "sources in 127.0.1.0/24: %zu", in_0_1);
+	free(addrs.s);
+	rx_free(&r);
+}
+
+Test(gen, udp_ipv6_sources_by_port)
+{
+	struct rx r;
+	struct seqs q;
+	struct strset peers = { 0 };
+	char err[4096];
+	int rc;
+
+	if (rx_open(&r, 0, AF_INET6) != 0)
+		cr_skip_test("no IPv6 loopback here");
+	rc = rx_run(&r, (const char *[]){ "--count", "2000", "--sources", "6",
+		"--rate", "40000", NULL }, err, sizeof(err));
+	cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+	cr_expect(strstr(err, "::1") && strstr(err, "source port"),
+		  "no note that ::1 is one address: %s", err);
+	seqs_init(&q, 2000);
+	for (size_t i = 0; i < r.nd; i++) {
+		char a[80];
+
+		seqs_add(&q, find_seq(r.d[i].data, r.d[i].len));
+		peer_str(&r.d[i].from, 1, a, sizeof(a));
+		strset_add(&peers, a);
+		cr_expect(!strncmp(a, "[::1]:", 6), "source %s", a);
+	}
+	seqs_check(&q, "udp6");
+	cr_expect_eq(peers.n, 6, "distinct source ports: %zu", peers.n);
+	free(peers.s);
+	rx_free(&r);
+}
+
+/* TCP with @framing over @conns connections of @sources sources. */
+static void
+tcp_case(const char *framing, const char *conns, const char *sources,
+	 unsigned want_addrs)
+{
+	struct rx r;
+	struct seqs q;
+	struct strset addrs = { 0 };
+	char err[4096];
+	long total = 0;
+	uint64_t sent, failed, unordered = 0, own_lf = 0;
+	double secs;
+	int rc, lf = !strcmp(framing, "lf");
+
+	rx_open(&r, 1, AF_INET);
+	rc = rx_run(&r, (const char *[]){ "--count", "8000", "--sources", sources,
+		"--connections", conns, "--framing", framing, "--seed", "8", NULL },
+		err, sizeof(err));
+	cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+	parse_summary(err, &sent, &failed, &secs);
+	cr_expect_eq(sent, 8000, "%s", err);
+	cr_expect_eq(failed, 0, "%s", err);
+	cr_expect_eq(r.nconn, (unsigned)atoi(conns), "connections accepted: %u",
+		     r.nconn);
+	seqs_init(&q, 8000);
+	for (unsigned i = 0; i < r.nconn; i++) {
+		struct conn_check cc = { .q = &q, .lf = lf };
+		size_t bad_at = 0;
+		long f;
+		char a[64];
+
+		cr_expect(r.c[i].eof, "connection %u not closed by the generator", i);
+		f = lf ? parse_lf(r.c[i].buf, r.c[i].len, on_frame, &cc, &bad_at)
+		       : parse_octet(r.c[i].buf, r.c[i].len, on_frame, &cc, &bad_at);
+		cr_expect_geq(f, 0, "connection %u: bad %s framing at byte %zu of "
+			      "%zu: '%.40s'", i, framing, bad_at, r.c[i].len,
+			      r.c[i].buf + bad_at);
+		total += f > 0 ? f : 0;
+		unordered += cc.unordered;
+		own_lf += cc.own_lf;
+		peer_str(&r.c[i].peer, 0, a, sizeof(a));
+		strset_add(&addrs, a);
+	}
+	cr_expect_eq(total, 8000, "%s frames: %ld", framing, total);
+	cr_expect_eq(unordered, 0, "%" PRIu64 " messages out of order on their "
+		     "connection", unordered);
+	if (lf)
+		cr_expect_gt(own_lf, 0, "no message ending in LF was exercised");
+	seqs_check(&q, framing);
+	cr_expect_eq(addrs.n, want_addrs, "distinct source addresses: %zu",
+		     addrs.n);
+	free(addrs.s);
+	rx_free(&r);
+}
+
+Test(gen, tcp_octet_framing_one_connection_per_source)
+{
+	tcp_case("octet", "12", "12", 12);
+}
+
+Test(gen, tcp_lf_framing_shared_connections)
+{
+	/* 3 connections for 9 sources: 3 addresses, each source on one. */
+	tcp_case("lf", "3", "9", 3);
+}
+
+Test(gen, tcp_default_one_connection)
+{
+	tcp_case("octet", "1", "50", 1);
+}
+
+/*
+ * --rate is a token bucket: over 2 s at 2000 msg/s the generator's own
+ * figures (sent / elapsed) must be within the 2 % the issue asks.  Message
+ * k is due at (k - 1) / rate; one that is late (the generator descheduled
+ * on a busy machine) goes out as soon as it can, the bucket making up for
+ * stalls of up to 1 s, so the count over the 2 s window is 4000 unless the
+ * very last messages are still late when the window closes.  Elapsed time
+ * is the window itself, so the check does not depend on how late the
+ * generator was woken in between.
+ */
+Test(gen, rate_token_bucket_2000_for_2s)
+{
+	struct rx r;
+	char err[4096];
+	uint64_t sent, failed;
+	double secs, rate;
+	int rc;
+
+	rx_open(&r, 0, AF_INET);
+	rc = rx_run(&r, (const char *[]){ "--rate", "2000", "--duration", "2",
+		"--sources", "10", NULL }, err, sizeof(err));
+	cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+	parse_summary(err, &sent, &failed, &secs);
+	rate = secs > 0 ? (double)sent / secs : 0;
+	cr_expect(rate >= 1960 && rate <= 2040,
+		  "achieved %.1f msg/s (%" PRIu64 " in %.6f s), want 2000 +- 2%%: %s",
+		  rate, sent, secs, err);
+	cr_expect(secs >= 2.0 && secs < 2.5, "elapsed %.6f s for --duration 2",
+		  secs);
+	cr_expect(sent >= 3920 && sent <= 4000, "sent %" PRIu64 ", want 4000",
+		  sent);
+	cr_expect_eq(failed, 0);
+	cr_expect_eq(r.nd, sent, "received %zu of %" PRIu64, r.nd, sent);
+	cr_expect(strstr(err, "msg/s") && strstr(err, "MB/s"), "%s", err);
+	rx_free(&r);
+}
+
+Test(gen, rate_with_count_stops_at_count)
+{
+	struct rx r;
+	char err[4096];
+	uint64_t sent, failed;
+	double secs;
+	int rc;
+
+	rx_open(&r, 1, AF_INET);
+	/* 500 at 1000/s: 0.5 s, well before the duration. */
+	rc = rx_run(&r, (const char *[]){ "--rate", "1000", "--count", "500",
+		"--duration", "30", NULL }, err, sizeof(err));
+	cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+	parse_summary(err, &sent, &failed, &secs);
+	cr_expect_eq(sent, 500);
+	cr_expect(secs >= 0.5 && secs < 1.5, "elapsed %.6f s", secs);
+	rx_free(&r);
+}
+
+Test(gen, nonlocal_host_refused_exit_2)
+{
+	static const char *const hosts[] = {
+		"udp://192.0.2.1:514", "tcp://198.51.100.7:6514",
+		"udp://[2001:db8::1]:514", "tcp://[fe80::1]:514",
+		"udp://0.0.0.0:514", "udp://collector.example.com:514",
+		"tcp://[::ffff:192.0.2.1]:514",
+	};
+	char err[2048];
+
+	for (unsigned i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+		int rc = run_gen((const char *[]){ "--out", hosts[i], "--count",
+			"10", NULL }, err, sizeof(err));
+
+		cr_expect_eq(rc, 2, "%s: exit %d: %s", hosts[i], rc, err);
+		cr_expect(strstr(err, "loopback") && strstr(err, "--allow-nonlocal"),
+			  "%s: no clear refusal: %s", hosts[i], err);
+		cr_expect(!strstr(err, "messages sent"), "%s: sent: %s", hosts[i],
+			  err);
+	}
+}
+
+Test(gen, loopback_forms_and_allow_nonlocal_accepted)
+{
+	struct rx r;
+	char err[4096], url[96];
+	int rc;
+
+	/* localhost is 127.0.0.1, taken without asking a resolver. */
+	rx_open(&r, 1, AF_INET);
+	snprintf(url, sizeof(url), "tcp://localhost:%s", strrchr(r.url, ':') + 1);
+	snprintf(r.url, sizeof(r.url), "%s", url);
+	rc = rx_run(&r, (const char *[]){ "--count", "100", NULL }, err,
+		    sizeof(err));
+	cr_expect_eq(rc, 0, "exit %d: %s", rc, err);
+	cr_expect_eq(r.nconn, 1);
+	rx_free(&r);
+
+	/* --allow-nonlocal lifts the rule; loopback stays allowed. */
+	rx_open(&r, 0, AF_INET);
+	rc = rx_run(&r, (const char *[]){ "--count", "100", "--rate", "10000",
+		"--allow-nonlocal", NULL }, err, sizeof(err));
+	cr_expect_eq(rc, 0, "exit %d: %s", rc, err);
+	cr_expect_eq(r.nd, 100);
+	rx_free(&r);
+}
+
+/*
+ * A receiver that resets the connection half way: the generator must say
+ * so, exit 1, and count every message as sent or failed.
+ */
+Test(gen, tcp_reset_counted_and_reported)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	socklen_t al = sizeof(a);
+	static uint8_t buf[1 << 16];
+	char err[4096], url[64];
+	size_t got = 0;
+	uint64_t sent, failed;
+	double secs;
+	pid_t pid;
+	int lfd, fd, rc;
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(lfd, 4), 0);
+	cr_assert_eq(getsockname(lfd, (struct sockaddr *)&a, &al), 0);
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%u", ntohs(a.sin_port));
+	pid = spawn_gen((const char *[]){ "--out", url, "--count", "2000000",
+		NULL });
+	fd = accept(lfd, NULL, NULL);
+	cr_assert_geq(fd, 0);
+	while (got < 300000) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		cr_assert_gt(n, 0, "stream ended after %zu bytes", got);
+		got += (size_t)n;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);              /* RST */
+	rc = wait_gen(pid, err, sizeof(err));
+	close(lfd);
+	cr_expect_eq(rc, 1, "exit %d: %s", rc, err);
+	cr_expect(strstr(err, "reset") || strstr(err, "Broken pipe"),
+		  "no clear message: %s", err);
+	parse_summary(err, &sent, &failed, &secs);
+	cr_expect_gt(failed, 0, "%s", err);
+	cr_expect_lt(sent, 2000000, "%s", err);
+	/* What we read was written whole: at least ~300 kB of messages. */
+	cr_expect_geq(sent, 300000 / 300, "%s", err);
+}
+
+Test(gen, connection_refused_exit_1)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	char err[2048], url[64];
+	int fd, rc;
+
+	/* A TCP port bound but not listening: connect gets a RST. */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%u", ntohs(a.sin_port));
+	rc = run_gen((const char *[]){ "--out", url, "--count", "10",
+		"--connections", "4", NULL }, err, sizeof(err));
+	cr_expect_eq(rc, 1, "exit %d: %s", rc, err);
+	cr_expect(strstr(err, "refused") != NULL, "no clear message: %s", err);
+	close(fd);
+
+	/* A UDP port nobody has: ICMP port unreachable, reported as refused. */
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	a.sin_port = 0;
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	al = sizeof(a);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	close(fd);
+	snprintf(url, sizeof(url), "udp://127.0.0.1:%u", ntohs(a.sin_port));
+	rc = run_gen((const char *[]){ "--out", url, "--count", "5000", NULL },
+		     err, sizeof(err));
+	cr_expect_eq(rc, 1, "exit %d: %s", rc, err);
+	cr_expect(strstr(err, "refused") != NULL, "no clear message: %s", err);
+	cr_expect(strstr(err, "failed") != NULL, "no failed count: %s", err);
+}
+
+Test(gen, live_bad_flags_exit_2)
+{
+	const char *const *const cases[] = {
+		(const char *[]){ "--out", "udp://127.0.0.1", NULL },
+		(const char *[]){ "--out", "udp://127.0.0.1:0", NULL },
+		(const char *[]){ "--out", "udp://127.0.0.1:70000", NULL },
+		(const char *[]){ "--out", "udp:127.0.0.1:514", NULL },
+		(const char *[]){ "--out", "tcp://::1:514", NULL },
+		(const char *[]){ "--out", "tcp://[::1:514", NULL },
+		(const char *[]){ "--out", "tcp://[127.0.0.1]:514", NULL },
+		(const char *[]){ "--out", "udp://127.0.0.1:514", "--rate", "0", NULL },
+		(const char *[]){ "--out", "udp://127.0.0.1:514", "--rate", "x", NULL },
+		(const char *[]){ "--out", "udp://127.0.0.1:514", "--duration", "0", NULL },
+		(const char *[]){ "--out", "udp://127.0.0.1:514", "--duration", "-1", NULL },
+		(const char *[]){ "--out", "udp://127.0.0.1:514", "--duration", "1.", NULL },
+		(const char *[]){ "--out", "udp://127.0.0.1:514", "--connections", "2", NULL },
+		(const char *[]){ "--out", "udp://127.0.0.1:514", "--framing", "lf", NULL },
+		(const char *[]){ "--out", "tcp://127.0.0.1:514", "--framing", "nul", NULL },
+		(const char *[]){ "--out", "tcp://127.0.0.1:514", "--connections", "0", NULL },
+		(const char *[]){ "--out", "tcp://127.0.0.1:514", "--sources", "4",
+				  "--connections", "5", NULL },
+		(const char *[]){ "--out", "pcap:x.pcap", "--framing", "lf", NULL },
+	};
+	char err[2048];
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = run_gen(cases[i], err, sizeof(err));
+
+		cr_expect_eq(rc, 2, "case %u (%s %s ...): exit %d: %s", i,
+			     cases[i][1], cases[i][2] ? cases[i][2] : "", rc, err);
+		cr_expect(strstr(err, "sealcap-gen") != NULL && strlen(err) > 20,
+			  "case %u: no clear message: '%s'", i, err);
+		cr_expect(!strstr(err, "messages sent"), "case %u sent: %s", i, err);
+	}
+}

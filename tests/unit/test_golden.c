@@ -121,11 +121,11 @@ static const struct {
 	size_t size;
 	const char *sha256;
 } manifest[] = {
-	{ "record-v1.bin", 306, "49ad2b46aa960ae419d257ffbee7ce3d6a2a9eb160566997b77e71bf32d211f9" },
-	{ "block-header-v1.bin", 320, "5eef6509d37ce0160002e555677adbc6837ad9a20729dbd23a41c34911a7bc95" },
-	{ "store-v1/store.json", 209, "5b64bf71d3d56359f8bcffb39b3aafddaa92433ca5aa44111207076eb0e1947e" },
-	{ "store-v1/segments/00000000.seg", 2558, "b805ef11ca9857027ef92474665b103600018a317faaef0345f287fc662a691c" },
-	{ "store-v1/segments/00000001.seg", 9170, "64375ec1c45dd065bf028d1fb6f10030a4341c05f41c2cf722ade9b0490e46e0" },
+	{ "record-v1.bin", 306, "b28a8dd9b346b8c336936e2e4027aa0a1c2a3693fd45be4ca27b248a7d4042e8" },
+	{ "block-header-v1.bin", 320, "3a8f5d0590032c7bfce189eb482c4cb3b645ccb49db43a9def90043ab79fe058" },
+	{ "store-v1/store.json", 209, "2467091e0c08a3dd080c8e0522635c6ad8b920cfeab72d8075c1b2df5100428e" },
+	{ "store-v1/segments/00000000.seg", 2552, "64514be1fa672bae630e730bb7518f3acc3f87924b5de870021691a7e9ce013e" },
+	{ "store-v1/segments/00000001.seg", 9170, "b02177e848b3017a127e4bf54aa421629f822c624915f27311d507d9c1c28ab8" },
 };
 
 Test(golden, files_match_manifest)
@@ -171,7 +171,7 @@ Test(golden, record_bytes)
 	cr_expect_eq(le(file + 12, 2), 51514, "source port");
 	cr_expect_eq(le(file + 14, 2), 514, "destination port");
 	cr_expect_eq(le(file + 16, 8), UINT64_C(0x1122334455667788), "seq");
-	cr_expect_eq(le(file + 24, 8), UINT64_C(1796230200123456789), "rx time");
+	cr_expect_eq(le(file + 24, 8), UINT64_C(1796403000123456789), "rx time");
 	cr_expect_eq(le(file + 32, 8), UINT64_C(1065910455003000000), "message time");
 	cr_expect(memcmp(file + 40, addr, 16) == 0, "address ::ffff:10.20.30.40");
 	cr_expect_eq(le(file + 56, 2), 165, "PRI");
@@ -198,7 +198,7 @@ Test(golden, record_bytes)
 	/* The decoder reads the file as the fields above. */
 	cr_assert_eq(sc_record_decode(file, n, &r), n);
 	cr_expect_eq(r.seq, UINT64_C(0x1122334455667788));
-	cr_expect_eq(r.rx_ns, INT64_C(1796230200123456789));
+	cr_expect_eq(r.rx_ns, INT64_C(1796403000123456789));
 	cr_expect_eq(r.msg_ns, INT64_C(1065910455003000000));
 	cr_expect(memcmp(r.addr, addr, 16) == 0);
 	cr_expect_eq(r.src_port, 51514);
@@ -246,8 +246,8 @@ Test(golden, block_header_bytes)
 	cr_expect_eq(le(file + 48, 8), UINT64_C(0x5152535455565758), "raw bytes");
 	cr_expect_eq(le(file + 56, 4), 0x61626364, "payload length");
 	cr_expect_eq(le(file + 60, 4), 0x71727374, "stored length");
-	cr_expect_eq(le(file + 64, 8), UINT64_C(1796230200000000000), "first ns");
-	cr_expect_eq(le(file + 72, 8), UINT64_C(1796230260000000000), "last ns");
+	cr_expect_eq(le(file + 64, 8), UINT64_C(1796403000000000000), "first ns");
+	cr_expect_eq(le(file + 72, 8), UINT64_C(1796403060000000000), "last ns");
 	cr_expect_eq(file[80], 1, "clock source PHC");
 	cr_expect_eq(file[81], 2, "clock synchronised");
 	cr_expect_eq(file[82], 1, "codec LZ4");
@@ -304,8 +304,8 @@ Test(golden, block_header_bytes)
 	cr_expect_eq(h.raw_bytes, UINT64_C(0x5152535455565758));
 	cr_expect_eq(h.payload_len, 0x61626364);
 	cr_expect_eq(h.stored_len, 0x71727374);
-	cr_expect_eq(h.first_ns, INT64_C(1796230200000000000));
-	cr_expect_eq(h.last_ns, INT64_C(1796230260000000000));
+	cr_expect_eq(h.first_ns, INT64_C(1796403000000000000));
+	cr_expect_eq(h.last_ns, INT64_C(1796403060000000000));
 	cr_expect_eq(h.clock.source, SC_CLOCK_PHC);
 	cr_expect_eq(h.clock.sync, SC_SYNC_SYNCED);
 	cr_expect_eq(h.clock.max_err_us, 0x81828384);
@@ -328,7 +328,7 @@ Test(golden, block_header_bytes)
 /* ---- (3) store ----------------------------------------------------------------------- */
 
 /* What each block of store-v1 holds, from FORMAT.md and the fixture's design. */
-#define T(s) (INT64_C(1796230200000000000) + INT64_C(1000000000) * (s))
+#define T(s) (INT64_C(1796403000000000000) + INT64_C(1000000000) * (s))
 static const struct {
 	uint32_t lane;
 	uint64_t block_seq;
@@ -350,10 +350,10 @@ static const struct {
 	{ 0, 0, 0, 128, 0, 4, SC_CODEC_LZ4, 0, T(0), T(3), 488, 1000, 0x60,
 	  (1u << 20) | (1u << 10) | (1u << 4), { 0, 2, 1500, 250 }, -1,
 	  { "mri-3.radiology.example", "pacs-01" } },
-	{ 3, 0, 0, 1093, 0, 3, SC_CODEC_LZ4, 0, T(4), T(6), 190, 574, 0x60,
+	{ 3, 0, 0, 1087, 0, 3, SC_CODEC_LZ4, 0, T(4), T(6), 190, 574, 0x60,
 	  (1u << 16) | (1u << 1), { 0, 2, 1500, 250 }, -1,
 	  { "infusion-7", "nurse-station-2", "lab-analyzer-9" } },
-	{ 0, 1, 0, 1858, 4, 3, SC_CODEC_LZ4, SC_BLK_EVENTS, T(7), T(9), 188, 572, 0x20,
+	{ 0, 1, 0, 1852, 4, 3, SC_CODEC_LZ4, SC_BLK_EVENTS, T(7), T(9), 188, 572, 0x20,
 	  1u << 20, { 0, 1, 16000000, 16000000 }, 0,
 	  { "mri-3.radiology.example", "ups-2" } },
 	{ 3, 1, 1, 128, 3, 1, SC_CODEC_NONE, 0, T(10), T(10), 8000, 8128, 0, 0,
@@ -382,18 +382,19 @@ Test(golden, store_verifies_with_expected_counts)
 	cr_expect_eq(res.issues, 0);
 	cr_expect_eq(res.blocks, 5);
 	cr_expect_eq(res.records, 13);
+	cr_expect_eq(res.events, 1, "one engine event record (block 2)");
 	cr_expect_eq(res.segments, 2);
 	cr_expect_eq(res.lanes, 2);
 	cr_expect_eq(res.raw_bytes, 9031);
-	cr_expect_eq(res.stored_bytes, 11472, "5 x 320 header bytes + stored payloads");
-	cr_expect_eq(res.first_ns, INT64_C(1796230200000000000));
-	cr_expect_eq(res.last_ns, INT64_C(1796230212000000000));
+	cr_expect_eq(res.stored_bytes, 11466, "5 x 320 header bytes + stored payloads");
+	cr_expect_eq(res.first_ns, INT64_C(1796403000000000000));
+	cr_expect_eq(res.last_ns, INT64_C(1796403012000000000));
 }
 
 Test(golden, store_identity_and_segment_headers)
 {
 	static const char id_hex[] =
-		"5b64bf71d3d56359f8bcffb39b3aafddaa92433ca5aa44111207076eb0e1947e";
+		"2467091e0c08a3dd080c8e0522635c6ad8b920cfeab72d8075c1b2df5100428e";
 	uint8_t id[SC_HASH_LEN], h[SC_HASH_LEN];
 	char err[512] = "";
 	struct sc_store_reader *r = sc_store_reader_open(STORE, err, sizeof(err));
@@ -422,7 +423,7 @@ Test(golden, store_identity_and_segment_headers)
 		cr_expect_eq(le(seg + 8, 2), 1, "segment %u version", k);
 		cr_expect_eq(le(seg + 10, 2), 128, "segment %u header length", k);
 		cr_expect_eq(le(seg + 12, 4), k, "segment number");
-		cr_expect_eq(le(seg + 16, 8), UINT64_C(1796230200000000000) + k * UINT64_C(60000000000),
+		cr_expect_eq(le(seg + 16, 8), UINT64_C(1796403000000000000) + k * UINT64_C(60000000000),
 			     "segment %u creation time (fixed by make_golden)", k);
 		cr_expect(memcmp(seg + 24, id, SC_HASH_LEN) == 0, "segment %u store identity", k);
 		cr_expect_eq(le(seg + 56, 8), k == 0 ? 0 : 3, "segment %u first log index", k);
@@ -637,7 +638,7 @@ Test(golden, store_records_read_back)
 			cr_assert_gt(n, 0, "record %u of block %" PRIu64, i, h.log_index);
 			off += n;
 			cr_expect_eq(rec.seq, h.first_seq + i);
-			cr_expect_eq(rec.rx_ns, INT64_C(1796230200000000000) + total * INT64_C(1000000000),
+			cr_expect_eq(rec.rx_ns, INT64_C(1796403000000000000) + total * INT64_C(1000000000),
 				     "record %u rx time", total);
 			sc_record_addr_str(&rec, addr, sizeof(addr));
 			switch (total) {

@@ -298,6 +298,7 @@ expect_verify_ok(uint32_t segments, uint32_t lanes)
 	cr_expect_eq(res.issues, 0);
 	cr_expect_eq(res.blocks, lg.n, "verify blocks %" PRIu64 ", want %" PRIu64, res.blocks, lg.n);
 	cr_expect_eq(res.records, lg.records);
+	cr_expect_eq(res.events, 0, "no engine events were appended");
 	cr_expect_eq(res.raw_bytes, lg.raw);
 	cr_expect_eq(res.stored_bytes, lg.stored);
 	cr_expect_eq(res.segments, segments, "verify segments %u, want %u", res.segments, segments);
@@ -959,5 +960,43 @@ Test(store, missing_segment_file_is_reported)
 	cr_expect_eq(sc_verify(storedir, &res, count_issue, seen, err, sizeof(err)), 1,
 		     "a store with a missing segment file verified");
 	cr_expect_eq(seen[SC_E_SEG_NUMBER], 1, "SEG_NUMBER reported %u times", seen[SC_E_SEG_NUMBER]);
+	sc_block_builder_free(b);
+}
+
+/*
+ * The tail block's header rewritten with an impossible record count and a
+ * recomputed block hash (nothing follows it in the chain): verify must
+ * report the block, not fail to allocate leaves for 4 billion records.
+ */
+Test(store, verify_reports_impossible_record_count)
+{
+	struct sc_block_builder *b = sc_block_builder_new(0, 16384);
+	struct sc_store *s;
+	struct sc_verify_result res;
+	unsigned seen[SC_E__COUNT] = { 0 };
+	uint8_t hdr[SC_BLOCK_HDR_LEN];
+	char path[256], err[256] = "";
+	off_t at;
+	int fd, rc;
+
+	cr_assert_not_null(b);
+	open_store(&s, 0, SC_FSYNC_NONE);
+	append_block(s, b, 3, 100, 0);
+	append_block(s, b, 3, 200, 0);
+	sc_store_close(s);
+	at = (off_t)(SC_SEG_HDR_LEN + SC_BLOCK_HDR_LEN + lg.h[0].stored_len);
+	fd = open(seg_path(0, path, sizeof(path)), O_RDWR);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(pread(fd, hdr, sizeof(hdr), at), (ssize_t)sizeof(hdr));
+	hdr[40] = hdr[41] = hdr[42] = hdr[43] = 0xff; /* count */
+	sc_block_hash(hs, hdr, hdr + SC_BLOCK_HASHED_LEN);
+	cr_assert_eq(pwrite(fd, hdr, sizeof(hdr), at), (ssize_t)sizeof(hdr));
+	close(fd);
+
+	rc = sc_verify(storedir, &res, count_issue, seen, err, sizeof(err));
+	cr_expect_eq(rc, 1, "verify returned %d (%s)", rc, err);
+	cr_expect_eq(seen[SC_E_RECORD_COUNT], 1);
+	cr_expect_eq(res.blocks, 2);
+	cr_expect_eq(res.records, 3, "only the intact block's records count");
 	sc_block_builder_free(b);
 }

@@ -61,10 +61,13 @@ struct opts {
  * Token bucket for --rate, kept as counts so that no rounding accumulates:
  * by time t, allowed(t) = floor((t - base) * rate / 1 s) + 1 tokens have
  * been issued (message 1 is due at base, message k at base + (k - 1) / rate);
- * consumed counts those spent or dropped.  The bucket holds at most depth:
- * a generator that fell behind (descheduled, receiver slow) catches up at
- * most depth messages in a burst, and tokens beyond that are dropped and
- * counted, so a rate above the generator's maximum gives its maximum.
+ * consumed counts those spent or dropped.  The bucket starts empty and holds
+ * at most depth tokens: a generator that fell behind (descheduled on a busy
+ * machine, a TCP receiver pushing back) sends what is overdue at once, up to
+ * depth messages, so a stall shorter than BUCKET_DEPTH_NS costs no messages
+ * and the rate over the run stays the asked one.  Tokens beyond depth are
+ * dropped and counted: asked more than it can do, the generator runs at its
+ * maximum and says so.
  */
 struct bucket {
 	uint64_t rate;
@@ -74,8 +77,8 @@ struct bucket {
 	uint64_t dropped;
 };
 
-/* Catch up at most this much time after a stall (and at least a burst). */
-#define BUCKET_DEPTH_NS (NS / 10)
+/* The longest stall the bucket makes up for (and at least a burst). */
+#define BUCKET_DEPTH_NS NS
 
 static void
 on_signal(int sig)
@@ -158,8 +161,9 @@ usage(FILE *f)
 "                          when only --duration is given)\n"
 "      --duration SECS     stop after this long (decimals allowed); with\n"
 "                          --count, whichever comes first\n"
-"      --rate R            messages per second, paced by a token bucket\n"
-"                          (default: as fast as the output takes them)\n"
+"      --rate R            messages per second, paced by a token bucket that\n"
+"                          makes up for stalls of up to 1 s (default: as fast\n"
+"                          as the output takes them)\n"
 "  -s, --size BYTES        target average message size, %d..%d (default 250)\n"
 "      --sources N         distinct sending devices, 1..%d (default 50);\n"
 "                          pcap: IPv4 198.18.0.0/15, IPv6 2001:db8:1::/64;\n"
@@ -503,7 +507,7 @@ main(int argc, char **argv)
 	const char *target;
 	char err[512] = "";
 	double secs;
-	int rc = 1, frames, live;
+	int rc = 1, frames, live, last_burst = 0;
 	uint32_t n, bmax;
 
 	parse_opts(argc, argv, &o);
@@ -601,9 +605,13 @@ main(int argc, char **argv)
 		uint32_t burst = left < bmax ? (uint32_t)left : bmax, took;
 
 		if (o.rate) {
-			uint64_t tok = bucket_tokens(&tb, clock_ns(CLOCK_MONOTONIC),
-						     deadline);
+			uint64_t now = clock_ns(CLOCK_MONOTONIC), tok;
 
+			/* Woken late at the end of --duration: one last burst
+			 * of what was due before it, no more. */
+			if (now >= deadline && last_burst++)
+				break;
+			tok = bucket_tokens(&tb, now, deadline);
 			if (!tok) {
 				uint64_t due = bucket_due(&tb);
 
@@ -675,11 +683,13 @@ main(int argc, char **argv)
 	 * burst it did not take, once stopped, was never offered). */
 	summary(&o, st.pkts, taken - st.pkts, msg_bytes, st.bytes, nsrc_seen,
 		secs);
-	if (tb.dropped && o.count && seq > 1)
-		fprintf(stderr, PROG ": note: the generator fell behind --rate "
-			"%" PRIu64 " by %" PRIu64 " messages at times (the "
-			"bucket catches up at most %" PRIu64 "); this is its "
-			"maximum here\n", o.rate, tb.dropped, tb.depth);
+	if (o.rate && !stop && secs > 0 && taken == seq - 1 &&
+	    (double)st.pkts < 0.98 * (double)o.rate * secs)
+		fprintf(stderr, PROG ": note: %.1f msg/s is short of --rate %"
+			PRIu64 ": the most this machine, output and receiver "
+			"did%s\n", (double)st.pkts / secs, o.rate,
+			tb.dropped ? ", with stalls beyond what the bucket "
+				     "makes up for (1 s)" : "");
 	if (rc != 0 || st.pkts != taken || taken != seq - 1) {
 		if (rc != 0 || !stop)
 			fprintf(stderr, PROG ": %s\n", err[0] ? err :

@@ -395,8 +395,8 @@ wait_writable(struct gen_out *o, uint32_t nt)
 		int n;
 
 		if (o->stop && *o->stop) {
-			fail_pending(o, nt, EINTR, "interrupted while the "
-				     "receiver was not reading");
+			fail_pending(o, nt, EINTR, "interrupted while waiting "
+				     "for the receiver to read");
 			return;
 		}
 		n = epoll_wait(o->ep, ev, 64, 1000);
@@ -498,7 +498,8 @@ drain(struct gen_out *o)
 			c->connected = 0;       /* nothing to wait for */
 	}
 	while (left) {
-		int last_round = now_ms() >= deadline;
+		/* Interrupted: look once, do not make the user wait. */
+		int last_round = now_ms() >= deadline || (o->stop && *o->stop);
 
 		for (uint32_t i = 0; i < o->nconn; i++) {
 			struct conn *c = &o->c[i];
@@ -570,6 +571,8 @@ tcp_out_close(struct gen_out *o, struct gen_out_stats *st, char *err,
 			 "may be lost", (unsigned long long)unacked, bad,
 			 o->dst.name, c->idx, c->local,
 			 c->dead ? "reset by the receiver" :
+			 o->stop && *o->stop ? "interrupted before the "
+					       "acknowledgement" :
 				   "no acknowledgement within 5 s");
 		rc = -EIO;
 	}

@@ -79,8 +79,8 @@ cmd_verify(int argc, char **argv)
 		return 2;
 	}
 	if (rc > 0) {
-		printf("FAILED: %" PRIu64 " problem(s) in %s; %" PRIu64 " blocks and %" PRIu64
-		       " records checked intact\n", res.issues, argv[1], res.blocks - 0, res.records);
+		printf("FAILED: %" PRIu64 " problem(s) in %s; %" PRIu64 " record(s) in blocks that checked "
+		       "intact\n", res.issues, argv[1], res.records);
 		return 1;
 	}
 	fmt_time(res.first_ns, t0, sizeof(t0));
