@@ -148,16 +148,16 @@ pcap_out_close(struct gen_out *o, struct gen_out_stats *st, char *err,
 	if (!o)
 		return 0;
 	name = o->path ? o->path : "stdout";
+	if (st) {
+		st->pkts = o->pkts;
+		st->failed = 0;
+		st->bytes = o->bytes;   /* counted: a pipe has no offset */
+	}
 	/* pcap_dump() drops stdio errors; they surface here. */
 	if (pcap_dump_flush(o->dumper) != 0 || ferror(o->fp)) {
 		rc = -EIO;
 		snprintf(err, errlen, "pcap: %s: write error", name);
 		goto out;
-	}
-	if (st) {
-		st->pkts = o->pkts;
-		st->failed = 0;
-		st->bytes = o->bytes;   /* counted: a pipe has no offset */
 	}
 	if (o->path && rename(o->tmp, o->path) != 0) {
 		rc = -errno;
@@ -168,6 +168,10 @@ pcap_out_close(struct gen_out *o, struct gen_out_stats *st, char *err,
 	free(o->tmp);
 	o->tmp = NULL;          /* renamed: keep it */
 out:
+	if (rc && st) {         /* no capture file: nothing counts as sent */
+		st->failed = st->pkts;
+		st->pkts = 0;
+	}
 	release(o);
 	return rc;
 }

@@ -426,15 +426,12 @@ wait_writable(struct gen_out *o, uint32_t nt)
 	}
 }
 
-static uint32_t
-tcp_out_send_burst(struct gen_out *o, const struct gen_pkt *pkts, uint32_t n)
+/* One chunk of at most TCP_BURST packets. */
+static void
+send_chunk(struct gen_out *o, const struct gen_pkt *pkts, uint32_t n)
 {
 	uint32_t nt = 0, off = 0;
 
-	if (o->stopped)
-		return 0;
-	if (n > TCP_BURST)
-		n = TCP_BURST;
 	for (uint32_t i = 0; i < n; i++) {
 		struct conn *c = &o->c[pkts[i].source % o->nconn];
 
@@ -478,14 +475,30 @@ tcp_out_send_burst(struct gen_out *o, const struct gen_pkt *pkts, uint32_t n)
 	wait_writable(o, nt);
 	for (uint32_t t = 0; t < nt; t++)
 		o->c[o->touched[t]].nmsg = 0;
-	return n;
+}
+
+static uint32_t
+tcp_out_send_burst(struct gen_out *o, const struct gen_pkt *pkts, uint32_t n)
+{
+	uint32_t done = 0;
+
+	while (done < n && !o->stopped) {
+		uint32_t k = n - done < TCP_BURST ? n - done : TCP_BURST;
+
+		send_chunk(o, pkts + done, k);
+		done += k;
+	}
+	/* A chunk that stopped the output was taken whole, what it could not
+	 * write counted as failed; the next call takes nothing. */
+	return done;
 }
 
 /* Shut down for writing and wait for the receiver to acknowledge all. */
 static void
 drain(struct gen_out *o)
 {
-	uint64_t deadline = now_ms() + CLOSE_WAIT_MS;
+	/* Interrupted: a short look, not the full wait. */
+	uint64_t deadline = now_ms() + (o->stop && *o->stop ? 200 : CLOSE_WAIT_MS);
 	uint32_t left = 0;
 
 	for (uint32_t i = 0; i < o->nconn; i++) {
@@ -498,8 +511,7 @@ drain(struct gen_out *o)
 			c->connected = 0;       /* nothing to wait for */
 	}
 	while (left) {
-		/* Interrupted: look once, do not make the user wait. */
-		int last_round = now_ms() >= deadline || (o->stop && *o->stop);
+		int last_round = now_ms() >= deadline;
 
 		for (uint32_t i = 0; i < o->nconn; i++) {
 			struct conn *c = &o->c[i];
@@ -513,13 +525,14 @@ drain(struct gen_out *o)
 				outq = 0;
 			if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) != 0)
 				ti.tcpi_state = 0;
-			/* The FIN takes one sequence number of its own. */
-			if (outq > 0 && (ti.tcpi_state == TCP_CLOSE || last_round)) {
-				c->unacked = (uint64_t)outq;
+			if (outq > 0 && ti.tcpi_state != TCP_CLOSE && !last_round)
+				continue;
+			/* Our FIN takes one sequence number of its own: only
+			 * what is beyond it is data. */
+			if (outq > 1) {
+				c->unacked = (uint64_t)outq - 1;
 				if (ti.tcpi_state == TCP_CLOSE)
 					c->dead = ECONNRESET;
-			} else if (outq > 0) {
-				continue;
 			}
 			c->connected = 0;
 			left--;

@@ -201,15 +201,12 @@ send_source(struct gen_out *o, const struct gen_pkt *pkts, uint32_t s,
 	}
 }
 
-static uint32_t
-udp_out_send_burst(struct gen_out *o, const struct gen_pkt *pkts, uint32_t n)
+/* One chunk of at most UDP_BURST packets. */
+static void
+send_chunk(struct gen_out *o, const struct gen_pkt *pkts, uint32_t n)
 {
 	uint32_t nsrc = 0;
 
-	if (o->stopped)
-		return 0;
-	if (n > UDP_BURST)
-		n = UDP_BURST;
 	if (++o->cur == 0) {    /* epoch wrapped: forget the old marks */
 		memset(o->epoch, 0, o->nsrc * sizeof(*o->epoch));
 		o->cur = 1;
@@ -234,7 +231,22 @@ udp_out_send_burst(struct gen_out *o, const struct gen_pkt *pkts, uint32_t n)
 			k++;
 		send_source(o, pkts, s, o->head[s], k);
 	}
-	return n;
+}
+
+static uint32_t
+udp_out_send_burst(struct gen_out *o, const struct gen_pkt *pkts, uint32_t n)
+{
+	uint32_t done = 0;
+
+	while (done < n && !o->stopped) {
+		uint32_t k = n - done < UDP_BURST ? n - done : UDP_BURST;
+
+		send_chunk(o, pkts + done, k);
+		done += k;
+	}
+	/* A chunk that stopped the output was taken whole, its rest counted
+	 * as failed; the next call takes nothing. */
+	return done;
 }
 
 static int
