@@ -76,6 +76,7 @@ struct udp_stats {
 struct tcp_stats {
 	sock_ctr frames, bytes, truncated, oversize, incomplete, octet_errors, discarded;
 	sock_ctr conns_open, conns_total, refused, idle_closed, errors;
+	sock_ctr paused_ms;          /* reading paused for engine backpressure */
 };
 
 struct udp_worker;

@@ -22,7 +22,9 @@
  * Port 0 takes any free port; the "listening on" line shows the one taken.
  *
  * The driver is not lossless: what the engine cannot take is dropped and
- * counted (a UDP sender cannot be made to wait).
+ * counted (a UDP sender cannot be made to wait).  The TCP worker stops
+ * reading while the engine's rings are half full, so TCP senders are held
+ * back by their windows rather than dropped (tcp.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -459,12 +461,13 @@ drv_stats(void *priv, char *buf, size_t len)
 			 "%stcp rx=%" PRIu64 " bytes=%" PRIu64 " conns-open=%" PRIu64
 			 " conns-total=%" PRIu64 " truncated=%" PRIu64 " (oversize=%" PRIu64
 			 " incomplete=%" PRIu64 ") octet-errors=%" PRIu64 " discarded-bytes=%" PRIu64
-			 " refused=%" PRIu64 " idle-closed=%" PRIu64 " errors=%" PRIu64,
+			 " refused=%" PRIu64 " idle-closed=%" PRIu64 " paused-ms=%" PRIu64
+			 " errors=%" PRIu64,
 			 n ? "; " : "", ctr_get(&t->frames), ctr_get(&t->bytes),
 			 ctr_get(&t->conns_open), ctr_get(&t->conns_total), ctr_get(&t->truncated),
 			 ctr_get(&t->oversize), ctr_get(&t->incomplete), ctr_get(&t->octet_errors),
 			 ctr_get(&t->discarded), ctr_get(&t->refused), ctr_get(&t->idle_closed),
-			 ctr_get(&t->errors));
+			 ctr_get(&t->paused_ms), ctr_get(&t->errors));
 	}
 }
 

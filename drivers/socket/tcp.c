@@ -7,7 +7,9 @@
  * reads once from each into one shared TCP_RBUF buffer (fair to many
  * senders), and feeds the bytes to the connection's RFC 6587 framer
  * (sealcap/framer.h), which pushes complete frames straight from that
- * buffer.  One pass is one RX burst.
+ * buffer.  An RX burst is the passes made while sockets stay ready, up to
+ * TCP_BURST_NS: its frames share the burst's receive time (a TCP read has
+ * no per-message kernel timestamp to offer).
  *
  * Memory, all sized at open:
  *   - max_conns connection slots (a free list; the framer lives inside),
@@ -28,6 +30,11 @@
  * When max_conns connections are open a new one is accepted and closed at
  * once (counted as refused; the sender retries), so the backlog never
  * fills with connections that will not be served.
+ *
+ * Backpressure: the engine drops what its rings cannot take (the driver is
+ * not lossless, for UDP's sake), so this worker watches the ring fill level
+ * and pauses reading while the lanes catch up (TCP_PAUSE_PCT).  The engine
+ * has no per-worker lossless mode yet; this uses only sc_engine_stats.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +50,31 @@
 
 #include "sock.h"
 
-#define TCP_EVENTS 64
+/* Ready sockets per epoll pass. */
+#define TCP_EVENTS 256
+/*
+ * A burst goes on with non-blocking passes while sockets are ready, for at
+ * most this long.  Every burst end hands each lane a batch, however few
+ * frames it holds: one pass per burst with many connections trickling
+ * meant thousands of near-empty batches a second and ring_full drops
+ * whenever a lane lost the CPU for a few ms (seen at 200 and 3000
+ * connections).  Bounded bursts cap that at 1000 batches/s, and the
+ * frames' shared receive time is at most this much before their read.
+ */
+#define TCP_BURST_NS 1000000
+/*
+ * TCP can wait where UDP cannot: while the engine's fullest worker->lane
+ * ring is at least this full (sc_engine_stats), the worker stops reading,
+ * so the kernel's receive windows hold the senders back instead of the
+ * engine dropping with ring_full.  A pause lasts at most TCP_PAUSE_MAX_NS,
+ * then one burst is read anyway, so an overload elsewhere (a UDP flood)
+ * slows TCP without starving it.
+ */
+#define TCP_PAUSE_PCT 50
+#define TCP_PAUSE_STEP_NS 1000000
+#define TCP_PAUSE_MAX_NS 500000000
+/* At shutdown, wait at most this long in all for room before draining. */
+#define TCP_DRAIN_WAIT_NS 2000000000
 #define TCP_RBUF (256u << 10)
 #define TCP_BACKLOG 4096
 /* Accepts per listener readiness (the rest on the next pass). */
@@ -97,7 +128,7 @@ mono_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no syscall */
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
@@ -401,10 +432,29 @@ idle_scan(struct tcp_worker *t, int64_t now)
 	}
 }
 
+static bool
+congested(struct tcp_worker *t)
+{
+	struct sc_engine_stats s;
+
+	sc_engine_stats(t->e, &s);
+	return s.ring_fill_pct >= TCP_PAUSE_PCT;
+}
+
+static void
+nap_ns(int64_t ns)
+{
+	struct timespec ts = { 0, (long)ns };
+
+	nanosleep(&ts, NULL);
+}
+
 /* Shutdown: accept the queued, read what every connection has, close all. */
 static void
 tcp_drain(struct tcp_worker *t, int64_t now)
 {
+	int64_t waited = 0;
+
 	for (unsigned i = 0; i < t->nlis; i++)
 		while (do_accept(t, &t->lis[i], TCP_ACCEPT_BATCH, now) > 0 && t->free_conns != NULL)
 			;
@@ -412,6 +462,15 @@ tcp_drain(struct tcp_worker *t, int64_t now)
 		struct conn *c = t->active.next;
 		size_t total = 0;
 
+		/* The lanes run until the workers end: give them time to make room. */
+		if (waited < TCP_DRAIN_WAIT_NS && congested(t)) {
+			sc_rx_flush(t->rx);
+			do {
+				nap_ns(TCP_PAUSE_STEP_NS);
+				waited += TCP_PAUSE_STEP_NS;
+			} while (waited < TCP_DRAIN_WAIT_NS && congested(t));
+			sc_rx_burst_begin(t->rx);
+		}
 		while (total < TCP_DRAIN_MAX) {
 			ssize_t r = recv(c->fd, t->rbuf, TCP_RBUF, MSG_DONTWAIT);
 
@@ -428,27 +487,57 @@ tcp_drain(struct tcp_worker *t, int64_t now)
 	}
 }
 
+static void
+pass(struct tcp_worker *t, const struct epoll_event *ev, int n, int64_t now)
+{
+	for (int i = 0; i < n; i++) {
+		int kind = *(const int *)ev[i].data.ptr;
+
+		if (kind == K_LISTEN)
+			do_accept(t, ev[i].data.ptr, TCP_ACCEPT_BATCH, now);
+		else
+			conn_read(t, ev[i].data.ptr, now);
+	}
+}
+
 int
 tcp_run(struct tcp_worker *t, struct sc_rx *rx)
 {
 	struct epoll_event ev[TCP_EVENTS];
-	int64_t last_scan = mono_ns();
+	int64_t last_scan = mono_ns(), paused = 0;
 
 	t->rx = rx;
 	while (!sc_rx_stopping(rx)) {
-		int n = epoll_wait(t->ep, ev, TCP_EVENTS, SOCK_POLL_MS);
-		int64_t now = mono_ns();
+		int n;
+		int64_t start, now;
 
+		/* (With no connection open there is nothing to hold back.) */
+		if (t->active.next != &t->active && paused < TCP_PAUSE_MAX_NS && congested(t)) {
+			sc_rx_flush(rx);
+			nap_ns(TCP_PAUSE_STEP_NS);
+			paused += TCP_PAUSE_STEP_NS;
+			ctr_add(&t->st.paused_ms, 1);
+			continue;
+		}
+		paused = 0;
+		n = epoll_wait(t->ep, ev, TCP_EVENTS, 0);
+		if (n == 0) {
+			/* About to block: hand over what is held first. */
+			sc_rx_flush(rx);
+			n = epoll_wait(t->ep, ev, TCP_EVENTS, SOCK_POLL_MS);
+		}
+		start = now = mono_ns();
 		if (n < 0 && errno != EINTR)
 			ctr_add(&t->st.errors, 1);
+		if (n <= 0 && (t->idle_ns == 0 || now - last_scan < 1000000000))
+			continue;
 		sc_rx_burst_begin(rx);
-		for (int i = 0; i < n; i++) {
-			int kind = *(int *)ev[i].data.ptr;
-
-			if (kind == K_LISTEN)
-				do_accept(t, ev[i].data.ptr, TCP_ACCEPT_BATCH, now);
-			else
-				conn_read(t, ev[i].data.ptr, now);
+		while (n > 0) {
+			pass(t, ev, n, now);
+			now = mono_ns();
+			if (now - start >= TCP_BURST_NS || sc_rx_stopping(rx) || congested(t))
+				break;
+			n = epoll_wait(t->ep, ev, TCP_EVENTS, 0);
 		}
 		if (t->idle_ns > 0 && now - last_scan >= 1000000000) {
 			idle_scan(t, now);
@@ -458,6 +547,6 @@ tcp_run(struct tcp_worker *t, struct sc_rx *rx)
 	}
 	sc_rx_burst_begin(rx);
 	tcp_drain(t, mono_ns());
-	sc_rx_burst_end(rx);
+	sc_rx_flush(rx);
 	return 0;
 }

@@ -306,7 +306,11 @@ udp_run(struct udp_worker *w, struct sc_rx *rx)
 
 		for (unsigned s = 0; s < w->nsock; s++)
 			got |= udp_drain(w, rx, &w->sock[s], UDP_PASS_BURSTS);
-		if (!got && poll(w->pfd, w->nsock, SOCK_POLL_MS) < 0 && errno != EINTR)
+		if (got)
+			continue;
+		/* About to block: nothing may wait in a held batch meanwhile. */
+		sc_rx_flush(rx);
+		if (poll(w->pfd, w->nsock, SOCK_POLL_MS) < 0 && errno != EINTR)
 			ctr_add(&w->st.errors, 1);
 	}
 	/* Stopping: keep what the kernel already received for us. */

@@ -17,7 +17,8 @@
  *             n = receive a burst;
  *             sc_rx_burst_begin(rx);          // one timestamp per burst
  *             for each packet: sc_rx_push(rx, &meta, data, len);
- *             sc_rx_burst_end(rx);            // hand the burst to the lanes
+ *             sc_rx_burst_end(rx);            // hand full batches to the lanes
+ *             if (nothing received) { sc_rx_flush(rx); block in poll; }
  *     }
  *
  * sc_rx_push copies the message into a batch for the lane the source address
@@ -126,8 +127,19 @@ void sc_rx_set_clock(struct sc_rx *rx, const struct sc_clock_info *clock);
  */
 int sc_rx_push(struct sc_rx *rx, const struct sc_pkt *meta, const void *data,
 	       uint32_t len);
-/** End a burst: hand what was pushed to the sealer lanes. */
+/**
+ * End a burst.  Batches go to the lanes when a lane is idle, a batch is
+ * half full, or it has waited 5 ms; otherwise they keep filling across
+ * bursts (fewer, fuller batches under load).
+ */
 void sc_rx_burst_end(struct sc_rx *rx);
+/**
+ * Hand every held batch to the lanes now.  Call before blocking (poll,
+ * epoll_wait, sleep) so nothing waits for the next packet to move on.
+ */
+void sc_rx_flush(struct sc_rx *rx);
+/** True while this worker holds messages not yet handed to a lane. */
+bool sc_rx_pending(const struct sc_rx *rx);
 /** Count @p n messages lost before they reached the engine. */
 void sc_rx_drop(struct sc_rx *rx, enum sc_drop reason, uint64_t n);
 /** Count frames that were not syslog (skipped, not lost). */

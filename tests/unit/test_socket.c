@@ -796,7 +796,7 @@ Test(socket, tcp_200_concurrent_connections)
 	wait_records(CONNS * MSGS);
 	err = stop();
 	read_store(&got);
-	cr_expect_eq(got.n, CONNS * MSGS, "stored %zu of %d", got.n, CONNS * MSGS);
+	cr_expect_eq(got.n, CONNS * MSGS, "stored %zu of %d; engine said:\n%s", got.n, CONNS * MSGS, err);
 	for (size_t k = 0; k < got.n; k++) {
 		const struct rec *r = &got.r[k];
 		int c = -1, s = -1, len;
