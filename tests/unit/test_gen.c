@@ -1384,13 +1384,20 @@ Test(gen, rate_token_bucket_2000_for_2s)
 	cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
 	parse_summary(err, &sent, &failed, &secs);
 	rate = secs > 0 ? (double)sent / secs : 0;
-	cr_expect(rate >= 1960 && rate <= 2040,
-		  "achieved %.1f msg/s (%" PRIu64 " in %.6f s), want 2000 +- 2%%: %s",
-		  rate, sent, secs, err);
-	cr_expect(secs >= 2.0 && secs < 2.5, "elapsed %.6f s for --duration 2",
-		  secs);
+	/*
+	 * The bucket must emit rate x duration messages (within 2%) and never
+	 * more.  The rate over the measured window is also held to 2%, unless
+	 * the window itself ran long: CI machines stall processes for tens of
+	 * milliseconds, which stretches the window without the bucket being
+	 * wrong (seen: 4000 sent, window 2.059 s).  Speed belongs in bench/.
+	 */
 	cr_expect(sent >= 3920 && sent <= 4000, "sent %" PRIu64 ", want 4000",
 		  sent);
+	cr_expect(secs >= 2.0 && secs < 2.5, "elapsed %.6f s for --duration 2",
+		  secs);
+	cr_expect(rate <= 2040 && (rate >= 1960 || secs > 2.04),
+		  "achieved %.1f msg/s (%" PRIu64 " in %.6f s), want 2000 +- 2%%: %s",
+		  rate, sent, secs, err);
 	cr_expect_eq(failed, 0);
 	cr_expect_eq(r.nd, sent, "received %zu of %" PRIu64, r.nd, sent);
 	cr_expect(strstr(err, "msg/s") && strstr(err, "MB/s"), "%s", err);
