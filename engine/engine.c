@@ -340,13 +340,25 @@ sc_rx_push(struct sc_rx *rx, const struct sc_pkt *meta, const void *data, uint32
 	struct batch *b = rx->open[lane];
 	struct entry *en;
 
-	if (unlikely(need > e->cfg.batch_bytes - sizeof(struct batch) || len > SC_REC_RAW_MAX)) {
-		rx->drops[SC_DROP_OVERSIZE]++;
-		return -ENOBUFS;
-	}
+	/*
+	 * --count: a file (lossless driver) stops at exactly N; live traffic
+	 * already in hand is kept, so the run stops after at least N.
+	 */
 	if (unlikely(e->cfg.max_count) && !(meta->flags & SC_REC_EVENT) &&
 	    atomic_fetch_add_explicit(&e->admitted, 1, memory_order_relaxed) >= e->cfg.max_count) {
 		atomic_store(&e->stop, true);
+		if (rx->lossless)
+			return -ENOBUFS;
+	}
+	/*
+	 * Accounting identity: received = stored + dropped inside the engine
+	 * (oversize, pool_empty, ring_full, write_error).  Kernel and NIC
+	 * drops happen before a message is received.
+	 */
+	rx->msgs++;
+	rx->bytes += len;
+	if (unlikely(need > e->cfg.batch_bytes - sizeof(struct batch) || len > SC_REC_RAW_MAX)) {
+		rx->drops[SC_DROP_OVERSIZE]++;
 		return -ENOBUFS;
 	}
 	if (b != NULL && b->used + need > e->cfg.batch_bytes - sizeof(struct batch)) {
@@ -373,14 +385,14 @@ sc_rx_push(struct sc_rx *rx, const struct sc_pkt *meta, const void *data, uint32
 	memcpy(en->bytes, data, len);
 	b->used += (uint32_t)need;
 	b->count++;
-	rx->msgs++;
-	rx->bytes += len;
 	return 0;
 }
 
 /*
  * Adaptive batching.  A batch goes to its lane at the end of a burst when
- * the lane is idle (napping on empty rings: latency first), when the batch is
+ * the lane is idle (napping, and its ring from us is empty: latency first;
+ * a lane descheduled mid-nap must not be flooded with tiny batches), when
+ * the batch is
  * half full, or when it has been held RX_HOLD_NS.  Otherwise it keeps
  * filling across bursts: under load, small bursts no longer each take a
  * whole batch and a ring slot.  Drivers call sc_rx_flush before they block.
@@ -397,7 +409,8 @@ sc_rx_burst_end(struct sc_rx *rx)
 		struct batch *b = rx->open[l];
 
 		if (b != NULL && (b->used >= half ||
-				  atomic_load_explicit(&e->lane[l].idle, memory_order_relaxed) ||
+				  (atomic_load_explicit(&e->lane[l].idle, memory_order_relaxed) &&
+				   rte_ring_empty(rx->ring[l])) ||
 				  rx->burst_ns - b->opened_ns >= RX_HOLD_NS))
 			batch_send(rx, l);
 	}

@@ -3,7 +3,8 @@
 #
 # The whole test suite, from a fresh Debian 12 machine: installs what it
 # needs, builds twice (normal, and AddressSanitizer + UBSan), runs every
-# Criterion suite in both, and ends with one line "N passed, N failed".
+# unit suite in both and the system suite in the normal build, and ends with
+# one line "N passed, N failed".
 #
 # Environment: SEALCAP_NO_APT=1 skips apt-get (packages already present).
 set -u
@@ -31,7 +32,19 @@ run_build() { # NAME MESON-ARGS...
 	return "${PIPESTATUS[0]}"
 }
 
+# The system suite (tests/system: live loopback traffic from sealcap-gen,
+# util-linux logger, rsyslog), after the unit suites, in the release build
+# only: not under ASan, where pushing millions of messages at fixed rates
+# would take several times as long; this keeps CI time bounded.
+run_system() { # NAME
+	echo "=== system tests $1"
+	meson test -C "build-$1" --suite system --num-processes 1 -v \
+		2>&1 | tee "$log/test-$1-system.txt"
+	return "${PIPESTATUS[0]}"
+}
+
 run_build release || status=1
+run_system release || status=1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run_build asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false || status=1
 

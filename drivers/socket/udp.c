@@ -313,8 +313,19 @@ udp_run(struct udp_worker *w, struct sc_rx *rx)
 		if (poll(w->pfd, w->nsock, SOCK_POLL_MS) < 0 && errno != EINTR)
 			ctr_add(&w->st.errors, 1);
 	}
-	/* Stopping: keep what the kernel already received for us. */
-	for (unsigned s = 0; s < w->nsock; s++)
+	/*
+	 * Stopping.  Connect each socket to its own address first: from then
+	 * on the kernel delivers it nothing new (senders get port-unreachable,
+	 * as after close), while what is already queued stays readable.  So
+	 * nothing is lost uncounted between this last read and close().
+	 */
+	for (unsigned s = 0; s < w->nsock; s++) {
+		struct sockaddr_storage self;
+		socklen_t sl = sizeof(self);
+
+		if (getsockname(w->pfd[s].fd, (struct sockaddr *)&self, &sl) == 0)
+			connect(w->pfd[s].fd, (struct sockaddr *)&self, sl);
 		udp_drain(w, rx, &w->sock[s], UDP_DRAIN_BURSTS);
+	}
 	return 0;
 }

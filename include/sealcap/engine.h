@@ -55,7 +55,7 @@ void sc_engine_config_default(struct sc_engine_config *c);
 
 /** Counters, summed over threads (each counter has one writer). */
 struct sc_engine_stats {
-	uint64_t rx_msgs;        /**< accepted by sc_rx_push */
+	uint64_t rx_msgs;        /**< handed to the engine: records + engine drops */
 	uint64_t rx_bytes;
 	uint64_t skipped;        /**< frames that were not syslog */
 	uint64_t drops[SC_DROP__COUNT];
