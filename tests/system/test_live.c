@@ -54,6 +54,8 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+
+#include "sctest.h"
 #include <criterion/logging.h>
 
 #include <sealcap/block.h>
@@ -109,15 +111,6 @@ kill_kids(void)
 	}
 }
 
-static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
-}
-
 static void
 setup(void)
 {
@@ -142,7 +135,7 @@ teardown(void)
 {
 	kill_kids();
 	if (tmp[0])
-		nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		sct_rmtree(tmp);
 	tmp[0] = '\0';
 	if (lock_fd >= 0)
 		close(lock_fd);
@@ -177,26 +170,6 @@ mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
-
-	if (f == NULL)
-		return strdup("");
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	p = malloc((size_t)n + 1);
-	cr_assert(p != NULL);
-	n = (long)fread(p, 1, (size_t)n, f);
-	p[n] = '\0';
-	fclose(f);
-	return p;
 }
 
 /* A program by name in PATH, then the sbin directories (rsyslogd). */
@@ -314,11 +287,11 @@ run(const char *const *argv, unsigned secs)
 	if (!wait_for(pid, &st, secs * 1000)) {
 		kill(pid, SIGKILL);
 		wait_for(pid, &st, 10000);
-		err = slurp(e);
+		err = sct_slurp(e, NULL);
 		cr_assert_fail("%s did not finish in %u s; stderr:\n%s", argv[0], secs, err);
 	}
-	out = slurp(o);
-	err = slurp(e);
+	out = sct_slurp(o, NULL);
+	err = sct_slurp(e, NULL);
 	cr_assert(WIFEXITED(st), "%s died (status 0x%x); stderr:\n%s", argv[0], st, err);
 	return WEXITSTATUS(st);
 }
@@ -367,7 +340,7 @@ engine_start(const char *const *extra, unsigned nlisten)
 		int st;
 
 		free(e);
-		e = slurp(in_tmp("engine.err"));
+		e = sct_slurp(in_tmp("engine.err"), NULL);
 		for (const char *q = e; (q = strstr(q, "listening on ")) != NULL; q++)
 			lines++;
 		if (lines >= nlisten)
@@ -401,7 +374,7 @@ engine_received(void)
 	int64_t n;
 
 	snprintf(path, sizeof(path), "%s/run/stats", store);
-	s = slurp(path);
+	s = sct_slurp(path, NULL);
 	n = num_after(s, "\nreceived ");
 	free(s);
 	return n;
@@ -433,11 +406,11 @@ engine_stop(void)
 	cr_assert(engine_pid > 0);
 	cr_assert_eq(kill(engine_pid, SIGTERM), 0);
 	if (!wait_for(engine_pid, &st, 120000)) {
-		e = slurp(in_tmp("engine.err"));
+		e = sct_slurp(in_tmp("engine.err"), NULL);
 		cr_assert_fail("sealcap still running 120 s after SIGTERM:\n%s", e);
 	}
 	engine_pid = 0;
-	e = slurp(in_tmp("engine.err"));
+	e = sct_slurp(in_tmp("engine.err"), NULL);
 	cr_assert(WIFEXITED(st), "sealcap died after SIGTERM (status 0x%x):\n%s", st, e);
 	cr_assert_eq(WEXITSTATUS(st), 0, "sealcap exit %d after SIGTERM:\n%s", WEXITSTATUS(st), e);
 	return e;
@@ -602,7 +575,7 @@ env_rate(const char *name, unsigned def)
 static void
 expect_gen_sent(const char *errfile, int st, uint64_t count)
 {
-	char *e = slurp(errfile), want[64];
+	char *e = sct_slurp(errfile, NULL), want[64];
 
 	snprintf(want, sizeof(want), "%" PRIu64 " messages sent, 0 failed, ", count);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "sealcap-gen status 0x%x:\n%s", st, e);
@@ -1057,7 +1030,7 @@ Test(live, sigterm_mid_run_stores_every_received_message)
 	/* ~2 s of traffic, and the engine seen taking it. */
 	t0 = mono_ms();
 	while (mono_ms() - t0 < 2000 || engine_received() < TERM_RATE / 2) {
-		cr_assert(running(g), "sealcap-gen ended early:\n%s", slurp(in_tmp("gen.err")));
+		cr_assert(running(g), "sealcap-gen ended early:\n%s", sct_slurp(in_tmp("gen.err"), NULL));
 		cr_assert(mono_ms() - t0 < 30000, "the engine received nothing in 30 s");
 		sleep_ms(50);
 	}
@@ -1066,7 +1039,7 @@ Test(live, sigterm_mid_run_stores_every_received_message)
 	/* Now stop the generator (ours, by PID); it may already have seen the port close. */
 	kill(g, SIGINT);
 	cr_assert(wait_for(g, &st, 30000), "sealcap-gen did not stop");
-	ge = slurp(in_tmp("gen.err"));
+	ge = sct_slurp(in_tmp("gen.err"), NULL);
 	sent = gen_sent(ge);
 	cr_log_info("sigterm: after %.1f s; %s", (double)(mono_ms() - t0) / 1000, final_line(e));
 	cr_log_info("sigterm: %s", ge);
@@ -1224,7 +1197,7 @@ Test(live, logger_and_rsyslog_deliver)
 		    in_tmp("rsyslog.out"), in_tmp("rsyslog.err"));
 	end = mono_ms() + 20000;
 	for (;;) {
-		char *p = slurp(in_tmp("rsyslog.port"));
+		char *p = sct_slurp(in_tmp("rsyslog.port"), NULL);
 		unsigned port = (unsigned)atoi(p);
 
 		free(p);
@@ -1234,12 +1207,12 @@ Test(live, logger_and_rsyslog_deliver)
 		}
 		if (wait_for(rsp, &st, 0))
 			cr_assert_fail("rsyslogd exited (status 0x%x):\n%s", st,
-				       slurp(in_tmp("rsyslog.err")));
+				       sct_slurp(in_tmp("rsyslog.err"), NULL));
 		cr_assert(mono_ms() < end, "rsyslogd not listening after 20 s:\n%s",
-			  slurp(in_tmp("rsyslog.err")));
+			  sct_slurp(in_tmp("rsyslog.err"), NULL));
 		sleep_ms(20);
 	}
-	pf = slurp(in_tmp("rsyslog.pid"));
+	pf = sct_slurp(in_tmp("rsyslog.pid"), NULL);
 	cr_expect(atoi(pf) == 0 || atoi(pf) == rsp, "rsyslog pidfile says %s, our child is %d", pf,
 		  (int)rsp);
 	free(pf);
@@ -1280,7 +1253,7 @@ Test(live, logger_and_rsyslog_deliver)
 		bool tcp = i > 0;
 
 		cr_expect_eq(f.hits[i], 1, "\"%s\" stored %u times (rsyslog stderr:\n%s)", t, f.hits[i],
-			     i >= 3 ? slurp(in_tmp("rsyslog.err")) : "");
+			     i >= 3 ? sct_slurp(in_tmp("rsyslog.err"), NULL) : "");
 		if (f.hits[i] == 0)
 			continue;
 		cr_expect_eq(f.at[i].transport, tcp ? SC_TRANSPORT_TCP : SC_TRANSPORT_UDP, "\"%s\"", t);

@@ -35,6 +35,8 @@
 
 #include <criterion/criterion.h>
 
+#include "sctest.h"
+
 #include <sealcap/block.h>
 #include <sealcap/hash.h>
 #include <sealcap/record.h>
@@ -49,29 +51,17 @@ extern char **environ;
 
 static char tmp[256];
 
-static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
-}
-
 static void
 setup(void)
 {
-	const char *t = getenv("TMPDIR");
-
-	snprintf(tmp, sizeof(tmp), "%s/sc-e2e-XXXXXX", t && *t ? t : "/tmp");
-	cr_assert(mkdtemp(tmp) != NULL, "mkdtemp: %s", strerror(errno));
+	sct_tmpdir(tmp, sizeof(tmp), "e2e");
 }
 
 static void
 teardown(void)
 {
 	if (tmp[0])
-		nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		sct_rmtree(tmp);
 }
 
 TestSuite(e2e, .init = setup, .fini = teardown, .timeout = 120);
@@ -85,25 +75,6 @@ in_tmp(const char *name)
 	char *p = buf[n++ % 16];
 
 	snprintf(p, 400, "%s/%s", tmp, name);
-	return p;
-}
-
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
-
-	cr_assert(f != NULL, "%s: %s", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	p = malloc((size_t)n + 1);
-	cr_assert(p != NULL);
-	cr_assert_eq(fread(p, 1, (size_t)n, f), (size_t)n);
-	p[n] = '\0';
-	fclose(f);
 	return p;
 }
 
@@ -130,8 +101,8 @@ run(const char *const *argv)
 		     0, "cannot run %s", argv[0]);
 	posix_spawn_file_actions_destroy(&fa);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	out = slurp(opath);
-	err = slurp(epath);
+	out = sct_slurp(opath, NULL);
+	err = sct_slurp(epath, NULL);
 	cr_assert(WIFEXITED(st), "%s died (status 0x%x); stderr:\n%s", argv[0], st, err);
 	return WEXITSTATUS(st);
 }

@@ -12,6 +12,8 @@
  */
 #include <criterion/criterion.h>
 
+#include "sctest.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -45,19 +47,10 @@ setup(void)
 	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
 }
 
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void
 teardown(void)
 {
-	nftw(tmpdir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	sct_rmtree(tmpdir);
 }
 
 TestSuite(gen, .init = setup, .fini = teardown, .timeout = 120);

@@ -37,6 +37,8 @@
 
 #include <criterion/criterion.h>
 
+#include "sctest.h"
+
 #include <sealcap/block.h>
 #include <sealcap/hash.h>
 #include <sealcap/record.h>
@@ -50,22 +52,10 @@ static char tmp[256];
 static char store[300];
 static pid_t engine_pid;
 
-static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
-}
-
 static void
 setup(void)
 {
-	const char *t = getenv("TMPDIR");
-
-	snprintf(tmp, sizeof(tmp), "%s/sc-socket-XXXXXX", t && *t ? t : "/tmp");
-	cr_assert(mkdtemp(tmp) != NULL, "mkdtemp: %s", strerror(errno));
+	sct_tmpdir(tmp, sizeof(tmp), "socket");
 	snprintf(store, sizeof(store), "%s/store", tmp);
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -80,7 +70,7 @@ teardown(void)
 		engine_pid = 0;
 	}
 	if (tmp[0])
-		nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		sct_rmtree(tmp);
 }
 
 TestSuite(socket, .init = setup, .fini = teardown, .timeout = 60);
@@ -100,26 +90,6 @@ sleep_ms(unsigned ms)
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
 
 	nanosleep(&ts, NULL);
-}
-
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
-
-	if (f == NULL)
-		return strdup("");
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	p = malloc((size_t)n + 1);
-	cr_assert(p != NULL);
-	n = (long)fread(p, 1, (size_t)n, f);
-	p[n] = '\0';
-	fclose(f);
-	return p;
 }
 
 static const char *
@@ -184,7 +154,7 @@ start(const char *const *extra, unsigned nlisten)
 		int st;
 
 		free(err);
-		err = slurp(in_tmp("stderr"));
+		err = sct_slurp(in_tmp("stderr"), NULL);
 		for (const char *q = err; (q = strstr(q, "listening on ")) != NULL; q++)
 			lines++;
 		if (lines >= nlisten)
@@ -218,7 +188,7 @@ stop(void)
 			break;
 		sleep_ms(10);
 	}
-	err = slurp(in_tmp("stderr"));
+	err = sct_slurp(in_tmp("stderr"), NULL);
 	cr_assert(WIFEXITED(st), "sealcap did not exit after SIGTERM (status 0x%x):\n%s", st, err);
 	engine_pid = 0;
 	cr_assert_eq(WEXITSTATUS(st), 0, "sealcap exit %d:\n%s", WEXITSTATUS(st), err);
@@ -885,7 +855,7 @@ run_engine(const char *const *extra, char **err)
 	argv[n] = NULL;
 	pid = spawn(argv, in_tmp("stderr"));
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	*err = slurp(in_tmp("stderr"));
+	*err = sct_slurp(in_tmp("stderr"), NULL);
 	cr_assert(WIFEXITED(st), "sealcap died (0x%x): %s", st, *err);
 	return WEXITSTATUS(st);
 }

@@ -23,6 +23,8 @@
 
 #include <criterion/criterion.h>
 
+#include "sctest.h"
+
 #include <sealcap/block.h>
 #include <sealcap/hash.h>
 #include <sealcap/record.h>
@@ -42,21 +44,12 @@ setup(void)
 	cr_assert_not_null(hs);
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void
 teardown(void)
 {
 	sc_hasher_free(hs);
 	if (tmpdir[0] && strncmp(tmpdir, "/tmp/sealcap-ut-store-", 22) == 0)
-		nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		sct_rmtree(tmpdir);
 }
 
 TestSuite(store, .init = setup, .fini = teardown, .timeout = 120);

@@ -41,6 +41,8 @@
 
 #include <criterion/criterion.h>
 
+#include "sctest.h"
+
 #include <sealcap/block.h>
 #include <sealcap/hash.h>
 #include <sealcap/record.h>
@@ -94,22 +96,10 @@ seg_path(uint32_t n, char *out, size_t len)
 	snprintf(out, len, "%s/segments/%08" PRIu32 ".seg", store, n);
 }
 
-static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
-}
-
 static void
 setup(void)
 {
-	const char *t = getenv("TMPDIR");
-
-	snprintf(tmp, sizeof(tmp), "%s/sc-tamper-XXXXXX", t && *t ? t : "/tmp");
-	cr_assert(mkdtemp(tmp) != NULL, "mkdtemp: %s", strerror(errno));
+	sct_tmpdir(tmp, sizeof(tmp), "tamper");
 	snprintf(store, sizeof(store), "%s/store", tmp);
 }
 
@@ -117,7 +107,7 @@ static void
 teardown(void)
 {
 	if (tmp[0])
-		nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		sct_rmtree(tmp);
 }
 
 TestSuite(tamper, .init = setup, .fini = teardown, .timeout = 60);
