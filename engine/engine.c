@@ -344,10 +344,12 @@ sc_rx_push(struct sc_rx *rx, const struct sc_pkt *meta, const void *data, uint32
 	 * --count: a file (lossless driver) stops at exactly N; live traffic
 	 * already in hand is kept, so the run stops after at least N.
 	 */
-	if (unlikely(e->cfg.max_count) && !(meta->flags & SC_REC_EVENT) &&
-	    atomic_fetch_add_explicit(&e->admitted, 1, memory_order_relaxed) >= e->cfg.max_count) {
-		atomic_store(&e->stop, true);
-		if (rx->lossless)
+	if (unlikely(e->cfg.max_count) && !(meta->flags & SC_REC_EVENT)) {
+		uint64_t nth = atomic_fetch_add_explicit(&e->admitted, 1, memory_order_relaxed) + 1;
+
+		if (nth >= e->cfg.max_count)
+			atomic_store(&e->stop, true);
+		if (nth > e->cfg.max_count && rx->lossless)
 			return -ENOBUFS;
 	}
 	/*

@@ -28,6 +28,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -384,7 +385,8 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 			ss = c->l[i].ss;
 			set_port(&ss, port);
 			sock_addr_text(SOCK_UDP, (struct sockaddr *)&ss, text, sizeof(text));
-			if (got < c->rcvbuf)
+			/* The kernel caps a socket buffer at INT_MAX / 2 whatever is asked. */
+			if (got < c->rcvbuf && got < (uint64_t)INT_MAX / 2)
 				fprintf(stderr, "sealcap: listening on %s (%u worker%s, rcvbuf %" PRIu64
 					", asked %" PRIu64 ": raise net.core.rmem_max or run as root)\n",
 					text, d->nb_udp, d->nb_udp == 1 ? "" : "s", got, c->rcvbuf);

@@ -997,3 +997,35 @@ Test(socket, logger_delivers)
 	free(err);
 	recs_free(&got);
 }
+
+/*
+ * --count N on live traffic: the engine stops by itself once the N-th
+ * message is in (regression: it used to wait for message N+1).
+ */
+Test(socket, count_stops_after_exactly_n)
+{
+	const char *const args[] = { "--listen", "udp://127.0.0.1:0", "--count", "100", NULL };
+	struct ports pt = start(args, 1);
+	int fd = udp_to(AF_INET, pt.udp4), st = 0;
+	bool exited = false;
+	char m[64], *err;
+
+	for (int i = 0; i < 100; i++) {
+		int n = snprintf(m, sizeof(m), "<13>count test seq=%d", i);
+
+		cr_assert_eq(send(fd, m, (size_t)n, 0), n);
+	}
+	close(fd);
+	for (int i = 0; i < 1000 && !exited; i++) {
+		exited = waitpid(engine_pid, &st, WNOHANG) == engine_pid;
+		if (!exited)
+			sleep_ms(10);
+	}
+	err = sct_slurp(in_tmp("stderr"), NULL);
+	cr_assert(exited, "sealcap still running 10 s after its 100th message:\n%s", err);
+	engine_pid = 0;
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x:\n%s", st, err);
+	cr_expect(strstr(err, "received 100 messages") != NULL, "%s", err);
+	cr_expect_eq(count_stored(), 100);
+	free(err);
+}
