@@ -55,6 +55,9 @@ struct opts {
 	int vlan_share_set;
 	int count_set;
 	int tcp_only_set;       /* --connections or --framing given */
+	const char *dpdk_args;  /* --dpdk-args */
+	uint32_t dpdk_port;     /* --dpdk-port */
+	int dpdk_set;           /* either given */
 };
 
 /*
@@ -193,6 +196,12 @@ usage(FILE *f)
 "      --vlan ID           802.1Q VLAN id of tagged sources, 1..4094; alone it\n"
 "                          tags every source (default: a VLAN per device class)\n"
 "      --vlan-share PCT    percent of sources whose frames are tagged (default 5)\n"
+"\n"
+"DPDK (dpdk, when built with DPDK):\n"
+"      --dpdk-args \"ARGS\"  EAL arguments, split on spaces (default \"-l 0\n"
+"                          --no-huge -m 64 --no-shconf --no-pci\n"
+"                          --no-telemetry --log-level=error\")\n"
+"      --dpdk-port N       port to send on (default 0); 1 RX + 1 TX queue\n"
 "  -h, --help              this help\n"
 "\n"
 "At the end a summary goes to stderr: messages sent and failed, bytes,\n"
@@ -339,6 +348,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		OPT_SOURCES = 256, OPT_SEED, OPT_START, OPT_PPS, OPT_DST_PORT,
 		OPT_IPV6_SHARE, OPT_VLAN, OPT_VLAN_SHARE, OPT_RATE, OPT_DURATION,
 		OPT_CONNECTIONS, OPT_FRAMING, OPT_ALLOW_NONLOCAL,
+		OPT_DPDK_ARGS, OPT_DPDK_PORT,
 	};
 	static const struct option longopts[] = {
 		{ "out", required_argument, NULL, 'o' },
@@ -357,6 +367,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "connections", required_argument, NULL, OPT_CONNECTIONS },
 		{ "framing", required_argument, NULL, OPT_FRAMING },
 		{ "allow-nonlocal", no_argument, NULL, OPT_ALLOW_NONLOCAL },
+		{ "dpdk-args", required_argument, NULL, OPT_DPDK_ARGS },
+		{ "dpdk-port", required_argument, NULL, OPT_DPDK_PORT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -441,6 +453,15 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_ALLOW_NONLOCAL:
 			o->allow_nonlocal = 1;
 			break;
+		case OPT_DPDK_ARGS:
+			o->dpdk_args = optarg;
+			o->dpdk_set = 1;
+			break;
+		case OPT_DPDK_PORT:
+			o->dpdk_port = (uint32_t)parse_u64("--dpdk-port", optarg,
+							   0, 65535);
+			o->dpdk_set = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -517,6 +538,8 @@ main(int argc, char **argv)
 			  "udp://127.0.0.1:PORT or tcp://127.0.0.1:PORT)", o.out);
 	if (o.tcp_only_set && ops != &gen_out_tcp)
 		bad_usage("--connections and --framing apply to tcp:// only");
+	if (o.dpdk_set && strcmp(ops->scheme, "dpdk") != 0)
+		bad_usage("--dpdk-args and --dpdk-port apply to --out dpdk only");
 	frames = (ops->flags & GEN_OUT_F_FRAMES) != 0;
 	live = (ops->flags & GEN_OUT_F_LIVE) != 0;
 	bmax = ops->burst ? ops->burst : BURST;
@@ -581,7 +604,8 @@ main(int argc, char **argv)
 			.snaplen = GEN_FRAME_HDR_MAX + GEN_MSG_MAX,
 			.pps = o.pps, .sources = n, .connections = o.connections,
 			.framing = o.framing, .allow_nonlocal = o.allow_nonlocal,
-			.stop = &stop }, err, sizeof(err));
+			.stop = &stop, .dpdk_args = o.dpdk_args,
+			.dpdk_port = o.dpdk_port }, err, sizeof(err));
 	if (rc == -EINVAL)
 		bad_usage("--out: %s", err);    /* the spec itself is wrong */
 	if (rc != 0) {

@@ -61,6 +61,8 @@ struct gen_out_params {
 	/** Set by main()'s signal handler: an output blocked on a slow
 	 *  receiver gives up (and counts what it gave up as failed). */
 	const volatile sig_atomic_t *stop;
+	const char *dpdk_args;  /**< dpdk: EAL arguments (NULL: defaults) */
+	uint32_t dpdk_port;     /**< dpdk: port id */
 };
 
 /** Totals reported at close. */
@@ -126,6 +128,7 @@ extern const struct gen_out_ops *const gen_outputs[];
 extern const struct gen_out_ops gen_out_pcap;
 extern const struct gen_out_ops gen_out_udp;
 extern const struct gen_out_ops gen_out_tcp;
+extern const struct gen_out_ops gen_out_dpdk;   /* built with DPDK only */
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,766 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sealcap authors
+ */
+/*
+ * dpdk driver: syslog over UDP straight from DPDK ports (a NIC bound to a
+ * PMD, or a virtual device: net_pcap, net_memif, net_af_packet, ...).
+ *
+ *   --dpdk-args "EAL ARGS"   split on spaces (no quoting), rte_eal_init once
+ *   --dpdk-port N            repeatable, default 0
+ *   --rx-queues N            RX queues per port; one RX worker per queue
+ *
+ * open() initialises the EAL, creates one mbuf pool (--dpdk-mbufs, shared
+ * by every port; a pool that does not fit in the EAL's memory is refused
+ * with the -m it needs), and configures each port with --rx-queues RX
+ * queues (--dpdk-ring descriptors each) and one TX queue (kept for the
+ * kernel exception path, a later step), then prints one ready line per
+ * port: "sealcap: dpdk port P (driver NAME) rx-queues N ready: ...".  With more than one queue,
+ * RSS on the IP addresses is asked for when the PMD offers it, so one
+ * sender stays on one queue and in order; otherwise the PMD (or the peer,
+ * for memif) decides, and the ready line says so.
+ *
+ * Workers: ports x queues, worker w polling port w / queues, queue
+ * w % queues, in bursts of 32.  Per frame: sc_net_classify (a chained mbuf
+ * is first copied into a per-worker buffer); UDP to a syslog port is copied
+ * into the engine with sc_rx_push (zero-copy hand-off of the mbuf is a later
+ * step); every other frame is counted and skipped; the burst is freed with
+ * rte_pktmbuf_free_bulk.  IP fragments are counted and skipped (reassembly
+ * with rte_ip_frag is a later step), and so is every frame that is not UDP
+ * syslog (the TAP exception path to the kernel is a later step).  An empty
+ * poll hands held batches on (sc_rx_flush) and, after DPDK_EMPTY_SPIN in a
+ * row, sleeps --idle-sleep-us.  At stop, what the queue already holds is
+ * still read (at most one ring).  Receive time: one reading per burst, or the
+ * per-packet timestamp dynfield where its unit is known (net_pcap: capture
+ * or kernel time in microseconds), flagged SC_REC_NIC_TIME.  Other PMDs'
+ * NIC clock ticks need converting (rte_eth_read_clock) and are not used yet.
+ *
+ * Threads: the engine runs run() on its own pthreads, not EAL lcores.
+ * rte_eth_rx_burst is fine there; each worker registers itself with
+ * rte_thread_register() so the mempool's per-lcore cache serves it.  If
+ * that fails (no lcore left) the worker still runs, with every mbuf
+ * alloc/free going to the pool's ring (slower; the stats line says so).
+ * The EAL pins the calling thread to the main lcore of -l; right after
+ * rte_eal_init the main thread's CPU set becomes every CPU of -l, and the
+ * engine's workers, lanes and writer (created from it later) inherit that:
+ * sealcap stays on the cores given to the EAL (-l 0: core 0 only, leaving
+ * the others to a peer such as a memif generator on -l 1).  Pinning each RX
+ * worker to its own lcore is a later step.
+ *
+ * Losses: port counters imissed, ierrors and rx_nombuf are folded into
+ * SC_DROP_NIC every 100 ms by each port's queue-0 worker.  --dpdk-lossless
+ * makes the engine wait instead of dropping when its rings are full: a
+ * memif peer or a pcap file is then held back instead; a NIC drops in
+ * hardware instead (counted as nic).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_devargs.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_mempool.h>
+
+#include <sealcap/driver.h>
+#include <sealcap/engine.h>
+#include <sealcap/net.h>
+#include <sealcap/opt.h>
+#include <sealcap/record.h>
+
+#define DPDK_PORTS_MAX 8
+#define DPDK_BURST 32
+#define DPDK_EAL_ARGS_MAX 64
+#define DPDK_TX_DESC 512
+#define DPDK_CACHE 256
+/* Largest frame a chained mbuf is linearised up to (a whole UDP datagram). */
+#define DPDK_LIN_MAX (65536 + 128)
+/* Empty polls in a row before --idle-sleep-us applies. */
+#define DPDK_EMPTY_SPIN 16
+/* Port counters are folded into the engine's drops this often. */
+#define DPDK_STATS_MS 100
+#define DPDK_CACHE_LINE 64
+
+static struct {
+	const char *eal_args;
+	uint16_t port[DPDK_PORTS_MAX];
+	unsigned nports;
+	unsigned rx_queues;
+	unsigned mbufs;
+	unsigned ring;
+	const char *syslog_ports;
+	unsigned idle_sleep_us;
+	bool lossless;
+} conf = {
+	.rx_queues = 1,
+	.mbufs = 8191,
+	.ring = 1024,
+	.syslog_ports = "514",
+	.idle_sleep_us = 100,
+};
+
+static struct sc_driver_ops dpdk_ops;
+
+/* rte_eal_init runs once per process, even after rte_eal_cleanup. */
+static bool eal_used;
+
+static const struct sc_driver_opt dpdk_opts[] = {
+	{ "dpdk-args", "\"ARGS\"", "EAL arguments, split on spaces (e.g. \"-l 0 --vdev=net_pcap0,rx_pcap=F\")",
+	  "\"-l 0 --no-huge -m 64 --no-shconf --no-pci --no-telemetry --log-level=error\"" },
+	{ "dpdk-port", "N", "DPDK port to capture from (repeatable)", "0" },
+	{ "rx-queues", "N", "RX queues per port, one RX worker each (ports x queues <= 16)", "1" },
+	{ "dpdk-mbufs", "N", "mbufs in the RX pool (with --no-huge: -m >= 4 MB per 1024 + 2 MB)", "8191" },
+	{ "dpdk-ring", "N", "RX descriptors per queue", "1024" },
+	{ "dpdk-syslog-ports", "LIST", "UDP destination ports that carry syslog", "514" },
+	{ "idle-sleep-us", "US", "sleep this long after 16 empty polls in a row (0: busy-poll)", "100" },
+	{ "dpdk-lossless", NULL, "wait for the engine instead of dropping (memif/pcap peers are held back)",
+	  NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+
+/* A counter with one writer (its worker), read by stats(). */
+struct dpdk_wstats {
+	uint64_t bursts, frames, syslog, other, fragments, malformed;
+	uint64_t multiseg;   /* chained mbufs linearised */
+	uint64_t cut;        /* frames longer than DPDK_LIN_MAX */
+	uint64_t truncated;  /* payloads cut to the engine's largest message */
+	uint64_t nic_time;   /* messages stamped from the timestamp dynfield */
+	uint64_t rejected;   /* sc_rx_push refused (counted by the engine too) */
+};
+
+struct dpdk_port {
+	uint16_t id;
+	char driver[64];
+	char rss[96];
+	bool started;
+	bool ts_us;          /* timestamp dynfield holds µs since the epoch */
+	bool capture_clock;  /* ... taken from a capture file (net_pcap rx_pcap) */
+	uint64_t nic_folded; /* imissed + ierrors + rx_nombuf already counted */
+};
+
+struct dpdk_worker {
+	struct dpdk_wstats st;
+	uint8_t *lin;        /* DPDK_LIN_MAX bytes for chained mbufs */
+	unsigned port;       /* index into dpdk_drv::port */
+	uint16_t queue;
+	bool registered;     /* rte_thread_register succeeded */
+} __attribute__((aligned(DPDK_CACHE_LINE)));
+
+struct dpdk_drv {
+	struct sc_portset syslog_ports;
+	struct rte_mempool *pool;
+	struct dpdk_port port[DPDK_PORTS_MAX];
+	unsigned nports;
+	struct dpdk_worker *w;
+	unsigned nw;
+	uint32_t max_msg;
+	int ts_off;          /* timestamp dynfield offset, or -1 */
+	uint64_t ts_flag;    /* its RX flag, or 0 */
+	bool eal;            /* we initialised the EAL */
+};
+
+/* ---- options ---------------------------------------------------------------- */
+
+static int
+opt_uint(const char *name, const char *value, uint64_t min, uint64_t max, unsigned *out,
+	 char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (sc_opt_u64(value, &v) != 0 || v < min || v > max) {
+		snprintf(err, errlen, "--%s '%s': expected %" PRIu64 "..%" PRIu64, name, value, min,
+			 max);
+		return -EINVAL;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int
+drv_set_opt(const char *name, const char *value, char *err, size_t errlen)
+{
+	unsigned v;
+
+	if (strcmp(name, "dpdk-args") == 0) {
+		conf.eal_args = value;
+		return 0;
+	}
+	if (strcmp(name, "dpdk-port") == 0) {
+		if (opt_uint(name, value, 0, RTE_MAX_ETHPORTS - 1, &v, err, errlen) != 0)
+			return -EINVAL;
+		for (unsigned i = 0; i < conf.nports; i++)
+			if (conf.port[i] == v) {
+				snprintf(err, errlen, "--dpdk-port %u given twice", v);
+				return -EINVAL;
+			}
+		if (conf.nports == DPDK_PORTS_MAX) {
+			snprintf(err, errlen, "--dpdk-port '%s': at most %d ports", value, DPDK_PORTS_MAX);
+			return -EINVAL;
+		}
+		conf.port[conf.nports++] = (uint16_t)v;
+		return 0;
+	}
+	if (strcmp(name, "rx-queues") == 0)
+		return opt_uint(name, value, 1, SC_WORKERS_MAX, &conf.rx_queues, err, errlen);
+	if (strcmp(name, "dpdk-mbufs") == 0)
+		return opt_uint(name, value, 1023, 1u << 24, &conf.mbufs, err, errlen);
+	if (strcmp(name, "dpdk-ring") == 0)
+		return opt_uint(name, value, 64, 32768, &conf.ring, err, errlen);
+	if (strcmp(name, "idle-sleep-us") == 0)
+		return opt_uint(name, value, 0, 1000000, &conf.idle_sleep_us, err, errlen);
+	if (strcmp(name, "dpdk-syslog-ports") == 0) {
+		struct sc_portset s;
+
+		if (sc_portset_parse(&s, value) != 0) {
+			snprintf(err, errlen,
+				 "--dpdk-syslog-ports '%s': expected a comma-separated list of ports 1..65535",
+				 value);
+			return -EINVAL;
+		}
+		conf.syslog_ports = value;
+		return 0;
+	}
+	if (strcmp(name, "dpdk-lossless") == 0) {
+		/* The engine reads ops.lossless after open(). */
+		conf.lossless = true;
+		dpdk_ops.lossless = true;
+		return 0;
+	}
+	snprintf(err, errlen, "dpdk driver has no option --%s", name);
+	return -EINVAL;
+}
+
+/* ---- open ------------------------------------------------------------------- */
+
+static const char default_eal_args[] =
+	"-l 0 --no-huge -m 64 --no-shconf --no-pci --no-telemetry --log-level=error";
+
+/*
+ * rte_eal_init with "sealcap" + the words of @p args, then widen the main
+ * thread's CPU set to every lcore of -l (see the file comment).
+ * @return 0 or -errno with a message.
+ */
+static int
+eal_init(const char *args, char *err, size_t errlen)
+{
+	char *copy = strdup(args), *save = NULL, *tok;
+	char *argv[DPDK_EAL_ARGS_MAX + 2];
+	cpu_set_t cpus;
+	unsigned lc;
+	int argc = 0, rc;
+
+	if (copy == NULL) {
+		snprintf(err, errlen, "dpdk: out of memory");
+		return -ENOMEM;
+	}
+	argv[argc++] = (char *)(uintptr_t)"sealcap";
+	for (tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		if (argc == DPDK_EAL_ARGS_MAX + 1) {
+			snprintf(err, errlen, "--dpdk-args: more than %d words", DPDK_EAL_ARGS_MAX);
+			free(copy);
+			return -EINVAL;
+		}
+		argv[argc++] = tok;
+	}
+	argv[argc] = NULL;
+	eal_used = true;
+	rc = rte_eal_init(argc, argv);
+	if (rc < 0) {
+		int e = rte_errno;
+
+		snprintf(err, errlen, "dpdk: rte_eal_init(%s) failed: %s%s", args, rte_strerror(e),
+			 e == EALREADY ? " (the EAL initialises once per process)" :
+			 e == ENODEV ? " (an unknown --vdev driver name?)" : "");
+		free(copy);
+		return -(e ? e : EINVAL);
+	}
+	if (rc < argc - 1) {
+		snprintf(err, errlen, "--dpdk-args: '%s' is not an EAL argument", argv[rc + 1]);
+		free(copy);
+		rte_eal_cleanup();
+		return -EINVAL;
+	}
+	free(copy);
+	/*
+	 * The EAL pinned this thread to the main lcore alone; the engine's
+	 * threads (created from it) get every CPU of -l instead.
+	 */
+	CPU_ZERO(&cpus);
+	RTE_LCORE_FOREACH(lc) {
+		rte_cpuset_t c = rte_lcore_cpuset(lc);
+
+		CPU_OR(&cpus, &cpus, &c);
+	}
+	if (CPU_COUNT(&cpus) > 0)
+		pthread_setaffinity_np(pthread_self(), sizeof(cpus), &cpus);
+	return 0;
+}
+
+/* Smallest -m (MB) for @p n mbufs of the default size at 4 KiB pages (DPDK-NOTES). */
+static unsigned
+mem_mb_for(unsigned n)
+{
+	return (n + 255) / 256 + 2 + n / 65536;
+}
+
+static int
+port_setup(struct dpdk_drv *d, struct dpdk_port *p, char *err, size_t errlen)
+{
+	struct rte_eth_conf pc;
+	struct rte_eth_dev_info info;
+	struct rte_eth_rxconf rxc;
+	const struct rte_devargs *da;
+	uint16_t nrxd = (uint16_t)conf.ring, ntxd = DPDK_TX_DESC;
+	int rc, sock = rte_eth_dev_socket_id(p->id);
+
+	rc = rte_eth_dev_info_get(p->id, &info);
+	if (rc != 0) {
+		snprintf(err, errlen, "dpdk port %u: rte_eth_dev_info_get: %s", p->id, rte_strerror(-rc));
+		return rc;
+	}
+	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name ? info.driver_name : "?");
+	if (conf.rx_queues > info.max_rx_queues) {
+		snprintf(err, errlen, "dpdk port %u (driver %s): --rx-queues %u, but it has at most %u RX queues",
+			 p->id, p->driver, conf.rx_queues, info.max_rx_queues);
+		return -EINVAL;
+	}
+	if (info.max_tx_queues < 1) {
+		snprintf(err, errlen, "dpdk port %u (driver %s): has no TX queue", p->id, p->driver);
+		return -EINVAL;
+	}
+	memset(&pc, 0, sizeof(pc));
+	if (conf.rx_queues == 1) {
+		snprintf(p->rss, sizeof(p->rss), "rss not needed (1 queue)");
+	} else if (info.flow_type_rss_offloads & RTE_ETH_RSS_IP) {
+		pc.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		pc.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & RTE_ETH_RSS_IP;
+		snprintf(p->rss, sizeof(p->rss), "rss on IP addresses (rss_hf 0x%" PRIx64 ")",
+			 pc.rx_adv_conf.rss_conf.rss_hf);
+	} else {
+		snprintf(p->rss, sizeof(p->rss),
+			 "rss none (the PMD offers no IP RSS: the PMD or peer picks the queue)");
+	}
+	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
+		pc.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+	rc = rte_eth_dev_configure(p->id, (uint16_t)conf.rx_queues, 1, &pc);
+	if (rc != 0) {
+		snprintf(err, errlen, "dpdk port %u (driver %s): configure %u RX + 1 TX queue: %s", p->id,
+			 p->driver, conf.rx_queues, rte_strerror(-rc));
+		return rc;
+	}
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->id, &nrxd, &ntxd);
+	if (rc != 0) {
+		snprintf(err, errlen, "dpdk port %u (driver %s): descriptors: %s", p->id, p->driver,
+			 rte_strerror(-rc));
+		return rc;
+	}
+	rxc = info.default_rxconf;
+	rxc.offloads = pc.rxmode.offloads;
+	for (unsigned q = 0; q < conf.rx_queues; q++) {
+		rc = rte_eth_rx_queue_setup(p->id, (uint16_t)q, nrxd,
+					    sock < 0 ? (unsigned)SOCKET_ID_ANY : (unsigned)sock, &rxc,
+					    d->pool);
+		if (rc != 0) {
+			snprintf(err, errlen, "dpdk port %u (driver %s): RX queue %u (%u descriptors): %s",
+				 p->id, p->driver, q, nrxd, rte_strerror(-rc));
+			return rc;
+		}
+	}
+	rc = rte_eth_tx_queue_setup(p->id, 0, ntxd, sock < 0 ? (unsigned)SOCKET_ID_ANY : (unsigned)sock,
+				    NULL);
+	if (rc != 0) {
+		snprintf(err, errlen, "dpdk port %u (driver %s): TX queue: %s", p->id, p->driver,
+			 rte_strerror(-rc));
+		return rc;
+	}
+	/* Mirrored (SPAN) traffic is not addressed to us; vdevs may refuse. */
+	(void)rte_eth_promiscuous_enable(p->id);
+	rc = rte_eth_dev_start(p->id);
+	if (rc != 0) {
+		snprintf(err, errlen, "dpdk port %u (driver %s): start: %s", p->id, p->driver,
+			 rte_strerror(-rc));
+		return rc;
+	}
+	p->started = true;
+	/* net_pcap stamps µs (capture time for rx_pcap, kernel time for iface). */
+	if (strcmp(p->driver, "net_pcap") == 0) {
+		p->ts_us = true;
+		da = info.device ? rte_dev_devargs(info.device) : NULL;
+		p->capture_clock = da && da->args && strstr(da->args, "rx_pcap=") != NULL;
+	}
+	return 0;
+}
+
+static void drv_close(void *priv);
+
+static void *
+drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
+{
+	struct dpdk_drv *d;
+	unsigned need, nq, cache;
+	int bit;
+
+	if (eal_used) {
+		snprintf(err, errlen, "dpdk: the EAL was already initialised in this process");
+		return NULL;
+	}
+	if (conf.nports == 0)
+		conf.port[conf.nports++] = 0;
+	nq = conf.nports * conf.rx_queues;
+	if (nq > SC_WORKERS_MAX) {
+		snprintf(err, errlen, "dpdk: %u ports x --rx-queues %u = %u workers, at most %d",
+			 conf.nports, conf.rx_queues, nq, SC_WORKERS_MAX);
+		return NULL;
+	}
+	d = aligned_alloc(DPDK_CACHE_LINE, (sizeof(*d) + DPDK_CACHE_LINE - 1) &
+				       ~(size_t)(DPDK_CACHE_LINE - 1));
+	if (d == NULL) {
+		snprintf(err, errlen, "dpdk: out of memory");
+		return NULL;
+	}
+	memset(d, 0, sizeof(*d));
+	d->ts_off = -1;
+	sc_portset_parse(&d->syslog_ports, conf.syslog_ports);
+	d->max_msg = (uint32_t)sc_engine_max_msg(e);
+	d->nw = nq;
+	d->w = aligned_alloc(DPDK_CACHE_LINE, nq * sizeof(*d->w));
+	if (d->w == NULL)
+		goto nomem;
+	memset(d->w, 0, nq * sizeof(*d->w));
+	for (unsigned i = 0; i < nq; i++) {
+		d->w[i].port = i / conf.rx_queues;
+		d->w[i].queue = (uint16_t)(i % conf.rx_queues);
+		d->w[i].lin = malloc(DPDK_LIN_MAX);
+		if (d->w[i].lin == NULL)
+			goto nomem;
+	}
+
+	if (eal_init(conf.eal_args ? conf.eal_args : default_eal_args, err, errlen) != 0) {
+		drv_close(d);
+		return NULL;
+	}
+	d->eal = true;
+	if (rte_eth_dev_count_avail() == 0) {
+		snprintf(err, errlen, "dpdk: no ports (EAL found no device: check --vdev=... in --dpdk-args, "
+			 "the PCI binding, or an earlier 'vdev_probe(): failed to initialize' log line)");
+		goto fail;
+	}
+	for (unsigned i = 0; i < conf.nports; i++) {
+		if (!rte_eth_dev_is_valid_port(conf.port[i])) {
+			snprintf(err, errlen, "--dpdk-port %u: no such port (%u available)", conf.port[i],
+				 rte_eth_dev_count_avail());
+			goto fail;
+		}
+		d->port[i].id = conf.port[i];
+	}
+	d->nports = conf.nports;
+
+	/*
+	 * Mbufs the pool must hold beyond what is in flight: every RX
+	 * descriptor, a TX ring per port, a burst and a cache per worker.
+	 */
+	cache = conf.mbufs / 2 < DPDK_CACHE ? conf.mbufs / 2 : DPDK_CACHE;
+	need = nq * (conf.ring + DPDK_BURST + cache + cache / 2) + conf.nports * DPDK_TX_DESC;
+	if (conf.mbufs < need) {
+		snprintf(err, errlen, "--dpdk-mbufs %u is too few for %u queues of %u descriptors "
+			 "(+ per-worker caches and TX rings): give at least %u (and EAL -m >= %u MB with --no-huge)",
+			 conf.mbufs, nq, conf.ring, need, mem_mb_for(need));
+		goto fail;
+	}
+	d->pool = rte_pktmbuf_pool_create("sc_rx_pool", conf.mbufs, cache, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (d->pool == NULL) {
+		int e2 = rte_errno;
+
+		if (e2 == ENOMEM)
+			snprintf(err, errlen, "dpdk: mbuf pool of %u mbufs does not fit in EAL memory: "
+				 "with --no-huge it needs about %u MB, so give EAL -m %u or more in --dpdk-args "
+				 "(or lower --dpdk-mbufs)", conf.mbufs, mem_mb_for(conf.mbufs),
+				 mem_mb_for(conf.mbufs) + 16);
+		else
+			snprintf(err, errlen, "dpdk: mbuf pool of %u mbufs (cache %u): %s", conf.mbufs, cache,
+				 rte_strerror(e2));
+		goto fail;
+	}
+	for (unsigned i = 0; i < d->nports; i++)
+		if (port_setup(d, &d->port[i], err, errlen) != 0)
+			goto fail;
+	/* Registered by a PMD at start (net_pcap does); the flag says it is set. */
+	d->ts_off = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+	bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
+	d->ts_flag = d->ts_off >= 0 && bit >= 0 ? UINT64_C(1) << bit : 0;
+	for (unsigned i = 0; i < d->nports; i++) {
+		struct dpdk_port *p = &d->port[i];
+
+		if (d->ts_flag == 0)
+			p->ts_us = false;
+		fprintf(stderr, "sealcap: dpdk port %u (driver %s) rx-queues %u ready: %s, %u mbufs, "
+			"%u descriptors, times %s%s\n", p->id, p->driver, conf.rx_queues, p->rss,
+			conf.mbufs, conf.ring,
+			p->ts_us ? (p->capture_clock ? "per packet from the capture file (us)" :
+				    "per packet from the kernel (us)") : "per burst (software clock)",
+			conf.lossless ? ", lossless" : "");
+	}
+	*nb_workers = nq;
+	return d;
+
+nomem:
+	snprintf(err, errlen, "dpdk: out of memory");
+fail:
+	drv_close(d);
+	return NULL;
+}
+
+/* ---- run -------------------------------------------------------------------- */
+
+static const struct sc_clock_info capture_clock = {
+	.source = SC_CLOCK_CAPTURE, .sync = SC_SYNC_NA,
+	.max_err_us = UINT32_MAX, .est_err_us = UINT32_MAX,
+};
+
+/* Fold the port's loss counters into the engine's drops (queue-0 worker). */
+static void
+fold_port_drops(struct dpdk_port *p, struct sc_rx *rx)
+{
+	struct rte_eth_stats s;
+	uint64_t lost;
+
+	if (rte_eth_stats_get(p->id, &s) != 0)
+		return;
+	lost = s.imissed + s.ierrors + s.rx_nombuf;
+	if (lost > p->nic_folded) {
+		sc_rx_drop(rx, SC_DROP_NIC, lost - p->nic_folded);
+		p->nic_folded = lost;
+	}
+}
+
+static inline void
+take_frame(struct dpdk_drv *d, struct dpdk_worker *w, const struct dpdk_port *p,
+	   struct sc_rx *rx, struct rte_mbuf *m)
+{
+	const uint8_t *frame, *payload;
+	uint32_t len, plen;
+	struct sc_pkt meta;
+
+	w->st.frames++;
+	if (likely(m->nb_segs == 1)) {
+		len = rte_pktmbuf_data_len(m);
+		frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	} else {
+		w->st.multiseg++;
+		len = rte_pktmbuf_pkt_len(m);
+		if (unlikely(len > DPDK_LIN_MAX)) {
+			w->st.cut++;
+			len = DPDK_LIN_MAX;
+		}
+		frame = rte_pktmbuf_read(m, 0, len, w->lin);
+		if (unlikely(frame == NULL)) {
+			w->st.malformed++;
+			sc_rx_skip(rx, 1);
+			return;
+		}
+	}
+	memset(&meta, 0, sizeof(meta));
+	switch (sc_net_classify(frame, len, &d->syslog_ports, &meta, &payload, &plen)) {
+	case SC_NET_SYSLOG:
+		w->st.syslog++;
+		if (p->ts_us && (m->ol_flags & d->ts_flag)) {
+			meta.rx_ns = (int64_t)*RTE_MBUF_DYNFIELD(m, d->ts_off, rte_mbuf_timestamp_t *) * 1000;
+			meta.flags |= SC_REC_NIC_TIME;
+			w->st.nic_time++;
+		}
+		if (unlikely(plen > d->max_msg)) {
+			plen = d->max_msg;
+			meta.flags |= SC_REC_TRUNCATED;
+			w->st.truncated++;
+		}
+		if (unlikely(sc_rx_push(rx, &meta, payload, plen) != 0))
+			w->st.rejected++;
+		break;
+	case SC_NET_OTHER:
+		w->st.other++;
+		sc_rx_skip(rx, 1);
+		break;
+	case SC_NET_FRAGMENT:
+		/* Reassembly (rte_ip_frag) is a later step: counted, skipped. */
+		w->st.fragments++;
+		sc_rx_skip(rx, 1);
+		break;
+	default:
+		w->st.malformed++;
+		sc_rx_skip(rx, 1);
+		break;
+	}
+}
+
+static void
+idle_sleep(unsigned us)
+{
+	struct timespec ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static int
+drv_run(void *priv, struct sc_rx *rx, unsigned worker)
+{
+	struct dpdk_drv *d = priv;
+	struct dpdk_worker *w = &d->w[worker];
+	struct dpdk_port *p = &d->port[w->port];
+	struct rte_mbuf *pkts[DPDK_BURST];
+	const uint64_t period = rte_get_tsc_hz() / (1000 / DPDK_STATS_MS);
+	uint64_t next_fold = rte_rdtsc() + period;
+	unsigned empty = 0, drain;
+	bool folds = w->queue == 0;
+
+	w->registered = rte_thread_register() == 0;
+	if (p->capture_clock)
+		sc_rx_set_clock(rx, &capture_clock);
+	while (!sc_rx_stopping(rx)) {
+		uint16_t n = rte_eth_rx_burst(p->id, w->queue, pkts, DPDK_BURST);
+
+		if (n == 0) {
+			if (sc_rx_pending(rx))
+				sc_rx_flush(rx);
+			if (conf.idle_sleep_us && ++empty >= DPDK_EMPTY_SPIN)
+				idle_sleep(conf.idle_sleep_us);
+		} else {
+			empty = 0;
+			w->st.bursts++;
+			sc_rx_burst_begin(rx);
+			for (uint16_t i = 0; i < n; i++) {
+				if (i + 1 < n)
+					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+				take_frame(d, w, p, rx, pkts[i]);
+			}
+			rte_pktmbuf_free_bulk(pkts, n);
+			sc_rx_burst_end(rx);
+		}
+		if (unlikely(folds && rte_rdtsc() >= next_fold)) {
+			fold_port_drops(p, rx);
+			next_fold = rte_rdtsc() + period;
+		}
+	}
+	/* Stopping: keep what the port already holds (at most one ring). */
+	for (drain = conf.ring / DPDK_BURST + 1; drain > 0; drain--) {
+		uint16_t n = rte_eth_rx_burst(p->id, w->queue, pkts, DPDK_BURST);
+
+		if (n == 0)
+			break;
+		w->st.bursts++;
+		sc_rx_burst_begin(rx);
+		for (uint16_t i = 0; i < n; i++)
+			take_frame(d, w, p, rx, pkts[i]);
+		rte_pktmbuf_free_bulk(pkts, n);
+		sc_rx_burst_end(rx);
+	}
+	if (folds)
+		fold_port_drops(p, rx);
+	sc_rx_flush(rx);
+	if (w->registered)
+		rte_thread_unregister();
+	return 0;
+}
+
+/* ---- stats / close ---------------------------------------------------------- */
+
+static void
+drv_stats(void *priv, char *buf, size_t len)
+{
+	struct dpdk_drv *d = priv;
+	struct dpdk_wstats t = { 0 };
+	unsigned unregistered = 0;
+	size_t n = 0;
+
+	for (unsigned i = 0; i < d->nw; i++) {
+		const struct dpdk_wstats *s = &d->w[i].st;
+
+		t.bursts += s->bursts;
+		t.frames += s->frames;
+		t.syslog += s->syslog;
+		t.other += s->other;
+		t.fragments += s->fragments;
+		t.malformed += s->malformed;
+		t.multiseg += s->multiseg;
+		t.cut += s->cut;
+		t.truncated += s->truncated;
+		t.nic_time += s->nic_time;
+		t.rejected += s->rejected;
+		unregistered += !d->w[i].registered;
+	}
+	n += (size_t)snprintf(buf + n, len - n,
+			      "frames=%" PRIu64 " syslog=%" PRIu64 " other=%" PRIu64 " fragments=%" PRIu64
+			      " malformed=%" PRIu64 " multiseg=%" PRIu64 " cut=%" PRIu64
+			      " truncated=%" PRIu64 " nic-time=%" PRIu64 " rejected=%" PRIu64
+			      " bursts=%" PRIu64,
+			      t.frames, t.syslog, t.other, t.fragments, t.malformed, t.multiseg, t.cut,
+			      t.truncated, t.nic_time, t.rejected, t.bursts);
+	for (unsigned i = 0; i < d->nports && n < len; i++) {
+		struct rte_eth_stats s;
+
+		if (rte_eth_stats_get(d->port[i].id, &s) != 0)
+			continue;
+		n += (size_t)snprintf(buf + n, len - n,
+				      "; port %u: ipackets=%" PRIu64 " imissed=%" PRIu64 " ierrors=%" PRIu64
+				      " rx_nombuf=%" PRIu64, d->port[i].id, s.ipackets, s.imissed,
+				      s.ierrors, s.rx_nombuf);
+	}
+	if (unregistered && n < len)
+		snprintf(buf + n, len - n, "; %u worker(s) without an lcore id (no mempool cache)",
+			 unregistered);
+}
+
+static void
+drv_close(void *priv)
+{
+	struct dpdk_drv *d = priv;
+
+	if (d == NULL)
+		return;
+	for (unsigned i = 0; i < d->nports; i++) {
+		if (d->port[i].started)
+			rte_eth_dev_stop(d->port[i].id);
+	}
+	if (d->eal) {
+		/* Close every port the EAL probed, ours or not (frees vdevs' sockets). */
+		uint16_t pid;
+
+		RTE_ETH_FOREACH_DEV(pid)
+			rte_eth_dev_close(pid);
+	}
+	rte_mempool_free(d->pool);
+	if (d->eal)
+		rte_eal_cleanup();
+	for (unsigned i = 0; d->w && i < d->nw; i++)
+		free(d->w[i].lin);
+	free(d->w);
+	free(d);
+}
+
+static struct sc_driver_ops dpdk_ops = {
+	.name = "dpdk",
+	.summary = "syslog over UDP from DPDK ports (NIC or vdev: net_pcap, net_memif, ...)",
+	.opts = dpdk_opts,
+	.lossless = false,
+	/* Per-packet NIC clock conversion is not done yet (see the file comment). */
+	.nic_time = false,
+	.set_opt = drv_set_opt,
+	.open = drv_open,
+	.run = drv_run,
+	.stats = drv_stats,
+	.close = drv_close,
+};
+
+SC_DRIVER_REGISTER(dpdk_ops)
