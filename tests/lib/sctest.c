@@ -57,3 +57,23 @@ sct_slurp(const char *path, size_t *len)
 		*len = (size_t)n;
 	return p;
 }
+
+char *
+sct_slurp_live(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *p;
+	long n;
+
+	if (f == NULL)
+		return strdup("");
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	p = malloc(n > 0 ? (size_t)n + 1 : 1);
+	cr_assert(p != NULL);
+	n = n > 0 ? (long)fread(p, 1, (size_t)n, f) : 0;
+	p[n] = '\0';
+	fclose(f);
+	return p;
+}

@@ -19,5 +19,10 @@ void sct_tmpdir(char *buf, size_t len, const char *tag);
 void sct_rmtree(const char *dir);
 /* Read a whole file; NUL-terminated; *len (if not NULL) gets its size. */
 char *sct_slurp(const char *path, size_t *len);
+/*
+ * Read a file another process may still be writing: a missing file reads
+ * as "", and a file that shrinks or grows meanwhile gives what was there.
+ */
+char *sct_slurp_live(const char *path);
 
 #endif

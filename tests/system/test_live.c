@@ -287,11 +287,11 @@ run(const char *const *argv, unsigned secs)
 	if (!wait_for(pid, &st, secs * 1000)) {
 		kill(pid, SIGKILL);
 		wait_for(pid, &st, 10000);
-		err = sct_slurp(e, NULL);
+		err = sct_slurp_live(e);
 		cr_assert_fail("%s did not finish in %u s; stderr:\n%s", argv[0], secs, err);
 	}
-	out = sct_slurp(o, NULL);
-	err = sct_slurp(e, NULL);
+	out = sct_slurp_live(o);
+	err = sct_slurp_live(e);
 	cr_assert(WIFEXITED(st), "%s died (status 0x%x); stderr:\n%s", argv[0], st, err);
 	return WEXITSTATUS(st);
 }
@@ -340,7 +340,7 @@ engine_start(const char *const *extra, unsigned nlisten)
 		int st;
 
 		free(e);
-		e = sct_slurp(in_tmp("engine.err"), NULL);
+		e = sct_slurp_live(in_tmp("engine.err"));
 		for (const char *q = e; (q = strstr(q, "listening on ")) != NULL; q++)
 			lines++;
 		if (lines >= nlisten)
@@ -374,7 +374,7 @@ engine_received(void)
 	int64_t n;
 
 	snprintf(path, sizeof(path), "%s/run/stats", store);
-	s = sct_slurp(path, NULL);
+	s = sct_slurp_live(path);
 	n = num_after(s, "\nreceived ");
 	free(s);
 	return n;
@@ -406,11 +406,11 @@ engine_stop(void)
 	cr_assert(engine_pid > 0);
 	cr_assert_eq(kill(engine_pid, SIGTERM), 0);
 	if (!wait_for(engine_pid, &st, 120000)) {
-		e = sct_slurp(in_tmp("engine.err"), NULL);
+		e = sct_slurp_live(in_tmp("engine.err"));
 		cr_assert_fail("sealcap still running 120 s after SIGTERM:\n%s", e);
 	}
 	engine_pid = 0;
-	e = sct_slurp(in_tmp("engine.err"), NULL);
+	e = sct_slurp_live(in_tmp("engine.err"));
 	cr_assert(WIFEXITED(st), "sealcap died after SIGTERM (status 0x%x):\n%s", st, e);
 	cr_assert_eq(WEXITSTATUS(st), 0, "sealcap exit %d after SIGTERM:\n%s", WEXITSTATUS(st), e);
 	return e;
@@ -575,7 +575,7 @@ env_rate(const char *name, unsigned def)
 static void
 expect_gen_sent(const char *errfile, int st, uint64_t count)
 {
-	char *e = sct_slurp(errfile, NULL), want[64];
+	char *e = sct_slurp_live(errfile), want[64];
 
 	snprintf(want, sizeof(want), "%" PRIu64 " messages sent, 0 failed, ", count);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "sealcap-gen status 0x%x:\n%s", st, e);
@@ -1030,7 +1030,7 @@ Test(live, sigterm_mid_run_stores_every_received_message)
 	/* ~2 s of traffic, and the engine seen taking it. */
 	t0 = mono_ms();
 	while (mono_ms() - t0 < 2000 || engine_received() < TERM_RATE / 2) {
-		cr_assert(running(g), "sealcap-gen ended early:\n%s", sct_slurp(in_tmp("gen.err"), NULL));
+		cr_assert(running(g), "sealcap-gen ended early:\n%s", sct_slurp_live(in_tmp("gen.err")));
 		cr_assert(mono_ms() - t0 < 30000, "the engine received nothing in 30 s");
 		sleep_ms(50);
 	}
@@ -1039,7 +1039,7 @@ Test(live, sigterm_mid_run_stores_every_received_message)
 	/* Now stop the generator (ours, by PID); it may already have seen the port close. */
 	kill(g, SIGINT);
 	cr_assert(wait_for(g, &st, 30000), "sealcap-gen did not stop");
-	ge = sct_slurp(in_tmp("gen.err"), NULL);
+	ge = sct_slurp_live(in_tmp("gen.err"));
 	sent = gen_sent(ge);
 	cr_log_info("sigterm: after %.1f s; %s", (double)(mono_ms() - t0) / 1000, final_line(e));
 	cr_log_info("sigterm: %s", ge);
@@ -1197,7 +1197,7 @@ Test(live, logger_and_rsyslog_deliver)
 		    in_tmp("rsyslog.out"), in_tmp("rsyslog.err"));
 	end = mono_ms() + 20000;
 	for (;;) {
-		char *p = sct_slurp(in_tmp("rsyslog.port"), NULL);
+		char *p = sct_slurp_live(in_tmp("rsyslog.port"));
 		unsigned port = (unsigned)atoi(p);
 
 		free(p);
@@ -1207,12 +1207,12 @@ Test(live, logger_and_rsyslog_deliver)
 		}
 		if (wait_for(rsp, &st, 0))
 			cr_assert_fail("rsyslogd exited (status 0x%x):\n%s", st,
-				       sct_slurp(in_tmp("rsyslog.err"), NULL));
+				       sct_slurp_live(in_tmp("rsyslog.err")));
 		cr_assert(mono_ms() < end, "rsyslogd not listening after 20 s:\n%s",
-			  sct_slurp(in_tmp("rsyslog.err"), NULL));
+			  sct_slurp_live(in_tmp("rsyslog.err")));
 		sleep_ms(20);
 	}
-	pf = sct_slurp(in_tmp("rsyslog.pid"), NULL);
+	pf = sct_slurp_live(in_tmp("rsyslog.pid"));
 	cr_expect(atoi(pf) == 0 || atoi(pf) == rsp, "rsyslog pidfile says %s, our child is %d", pf,
 		  (int)rsp);
 	free(pf);
@@ -1253,7 +1253,7 @@ Test(live, logger_and_rsyslog_deliver)
 		bool tcp = i > 0;
 
 		cr_expect_eq(f.hits[i], 1, "\"%s\" stored %u times (rsyslog stderr:\n%s)", t, f.hits[i],
-			     i >= 3 ? sct_slurp(in_tmp("rsyslog.err"), NULL) : "");
+			     i >= 3 ? sct_slurp_live(in_tmp("rsyslog.err")) : "");
 		if (f.hits[i] == 0)
 			continue;
 		cr_expect_eq(f.at[i].transport, tcp ? SC_TRANSPORT_TCP : SC_TRANSPORT_UDP, "\"%s\"", t);
