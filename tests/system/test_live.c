@@ -115,7 +115,6 @@ static void
 setup(void)
 {
 	static bool registered;
-	const char *t = getenv("TMPDIR");
 
 	if (!registered) {
 		atexit(kill_kids);
@@ -126,8 +125,7 @@ setup(void)
 	lock_fd = open("/tmp/sealcap-live.lock", O_RDONLY | O_CREAT | O_CLOEXEC, 0666);
 	if (lock_fd >= 0)
 		flock(lock_fd, LOCK_EX);
-	snprintf(tmp, sizeof(tmp), "%s/sc-live-XXXXXX", t && *t ? t : "/tmp");
-	cr_assert(mkdtemp(tmp) != NULL, "mkdtemp: %s", strerror(errno));
+	sct_tmpdir(tmp, sizeof(tmp), "live");
 }
 
 static void

@@ -46,6 +46,8 @@
 
 #include <criterion/criterion.h>
 
+#include "sctest.h"
+
 #include <sealcap/block.h>
 #include <sealcap/hash.h>
 #include <sealcap/record.h>
@@ -63,29 +65,16 @@ extern char **environ;
 
 static char tmp[256];
 
-static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
-}
-
 static void
 setup(void)
 {
-	const char *t = getenv("TMPDIR");
-
-	snprintf(tmp, sizeof(tmp), "%s/sc-dpdk-XXXXXX", t && *t ? t : "/tmp");
-	cr_assert(mkdtemp(tmp) != NULL, "mkdtemp: %s", strerror(errno));
+	sct_tmpdir(tmp, sizeof(tmp), "dpdk");
 }
 
 static void
 teardown(void)
 {
-	if (tmp[0])
-		nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	sct_rmtree(tmp);
 }
 
 TestSuite(dpdk, .init = setup, .fini = teardown, .timeout = 180);

@@ -39,12 +39,12 @@
 
 extern char **environ;
 
-static char tmpdir[] = "/tmp/sc-test-gen-XXXXXX";
+static char tmpdir[256];
 
 static void
 setup(void)
 {
-	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
+	sct_tmpdir(tmpdir, sizeof(tmpdir), "gen");
 }
 
 static void

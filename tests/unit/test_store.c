@@ -37,8 +37,7 @@ static struct sc_hasher *hs;
 static void
 setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sealcap-ut-store-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
+	sct_tmpdir(tmpdir, sizeof(tmpdir), "store");
 	snprintf(storedir, sizeof(storedir), "%s/store", tmpdir);
 	hs = sc_hasher_new();
 	cr_assert_not_null(hs);
@@ -48,8 +47,7 @@ static void
 teardown(void)
 {
 	sc_hasher_free(hs);
-	if (tmpdir[0] && strncmp(tmpdir, "/tmp/sealcap-ut-store-", 22) == 0)
-		sct_rmtree(tmpdir);
+	sct_rmtree(tmpdir);
 }
 
 TestSuite(store, .init = setup, .fini = teardown, .timeout = 120);
