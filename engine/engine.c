@@ -31,12 +31,15 @@
 #define CACHE_LINE 64
 
 /*
- * A batch: messages copied back to back, each an entry header then the
- * bytes, 8-byte aligned.  Batches circulate pool -> worker -> lane -> pool.
+ * A batch: messages back to back, each an entry header then either the
+ * bytes (sc_rx_push) or a reference to them (sc_rx_push_ref), 8-byte
+ * aligned.  Batches circulate pool -> worker -> lane -> pool.
  */
 struct batch {
 	uint32_t count;
 	uint32_t used;          /* bytes of data[] in use */
+	uint32_t refs;          /* entries that hold a driver buffer */
+	struct sc_rx *owner;    /* whose driver releases the references */
 	int64_t opened_ns;      /* burst time of its first message */
 	struct sc_clock_info clock;
 	uint8_t data[] __attribute__((aligned(8)));  /* entries hold int64 */
@@ -45,10 +48,31 @@ struct batch {
 struct entry {
 	struct sc_pkt meta;     /* meta.rx_ns always set */
 	uint32_t len;
+	uint32_t is_ref;        /* 1: a struct entry_ref follows, not the bytes */
 	uint8_t bytes[];
 };
 
+struct entry_ref {
+	const uint8_t *data;
+	void *ref;
+};
+
 #define ENTRY_SIZE(len) ((sizeof(struct entry) + (len) + 7) & ~(size_t)7)
+#define ENTRY_REF_SIZE ENTRY_SIZE(sizeof(struct entry_ref))
+/* References a batch may hold before it moves on (bounds driver buffers held). */
+#define BATCH_REFS_MAX 256
+
+static inline size_t
+entry_size(const struct entry *en)
+{
+	return en->is_ref ? ENTRY_REF_SIZE : ENTRY_SIZE(en->len);
+}
+
+static inline const uint8_t *
+entry_data(const struct entry *en)
+{
+	return en->is_ref ? ((const struct entry_ref *)(const void *)en->bytes)->data : en->bytes;
+}
 
 /* A sealed block on its way to the writer. */
 struct sealed {
@@ -60,6 +84,9 @@ struct sealed {
 struct sc_rx {
 	struct sc_engine *e;
 	unsigned id;
+	unsigned local;                     /* worker number within its driver */
+	const struct sc_driver_ops *drv;    /* NULL: the engine's event RX */
+	void *drv_priv;
 	bool lossless;
 	struct sc_clock_info clock;
 	bool own_clock;
@@ -106,8 +133,10 @@ struct sc_engine {
 	struct sc_sources *sources;
 	uint64_t gap_seen[SC_DROP__COUNT];  /* drops already sealed as gaps */
 	int64_t gap_since;                  /* start of the current gap window */
-	const struct sc_driver_ops *drv;
-	void *drv_priv;
+	const struct sc_driver_ops *drv[SC_DRIVERS_MAX];
+	void *drv_priv[SC_DRIVERS_MAX];
+	unsigned drv_nw[SC_DRIVERS_MAX];    /* workers of each driver */
+	unsigned ndrv;
 	pthread_t writer;
 	atomic_bool stop;
 	atomic_bool rotate;
@@ -276,9 +305,39 @@ drop_by_source(struct sc_engine *e, const struct batch *b)
 		if (n == 0)
 			run = en;
 		n++;
-		off += (uint32_t)ENTRY_SIZE(en->len);
+		off += (uint32_t)entry_size(en);
 	}
 	sc_sources_thread_offline();
+}
+
+/*
+ * Give a batch's references back to their driver, in bulk (lane threads,
+ * or the worker when it drops the batch).
+ */
+static void
+batch_release(struct batch *b)
+{
+	void *refs[64];
+	unsigned n = 0;
+	uint32_t off = 0;
+
+	if (b->refs == 0)
+		return;
+	for (uint32_t k = 0; k < b->count; k++) {
+		const struct entry *en = (const struct entry *)(b->data + off);
+
+		if (en->is_ref) {
+			refs[n++] = ((const struct entry_ref *)(const void *)en->bytes)->ref;
+			if (n == RTE_DIM(refs)) {
+				b->owner->drv->release(b->owner->drv_priv, refs, n);
+				n = 0;
+			}
+		}
+		off += (uint32_t)entry_size(en);
+	}
+	if (n)
+		b->owner->drv->release(b->owner->drv_priv, refs, n);
+	b->refs = 0;
 }
 
 /* Hand a filled batch to its lane; lossless workers wait for room. */
@@ -298,6 +357,7 @@ batch_send(struct sc_rx *rx, unsigned lane)
 		if (!rx->lossless) {
 			rx->drops[SC_DROP_RING_FULL] += b->count;
 			drop_by_source(rx->e, b);
+			batch_release(b);
 			b->count = 0;
 			b->used = 0;
 			rte_ring_mp_enqueue(rx->e->pool, b);
@@ -331,11 +391,16 @@ lane_of(const struct sc_engine *e, const struct sc_pkt *m)
 	return rte_hash_crc(m->addr, 16, 0x5ea1) % e->cfg.lanes;
 }
 
-int
-sc_rx_push(struct sc_rx *rx, const struct sc_pkt *meta, const void *data, uint32_t len)
+/*
+ * Room for one entry of @p need bytes in the open batch of @p meta's lane,
+ * counting the message as received.  @return the entry (meta and len
+ * filled, is_ref 0), or NULL when it was dropped (counted).
+ */
+static inline struct entry *
+entry_reserve(struct sc_rx *rx, const struct sc_pkt *meta, uint32_t len, size_t need,
+	      struct batch **bp)
 {
 	struct sc_engine *e = rx->e;
-	size_t need = ENTRY_SIZE(len);
 	unsigned lane = lane_of(e, meta);
 	struct batch *b = rx->open[lane];
 	struct entry *en;
@@ -350,7 +415,7 @@ sc_rx_push(struct sc_rx *rx, const struct sc_pkt *meta, const void *data, uint32
 		if (nth >= e->cfg.max_count)
 			atomic_store(&e->stop, true);
 		if (nth > e->cfg.max_count && rx->lossless)
-			return -ENOBUFS;
+			return NULL;
 	}
 	/*
 	 * Accounting identity: received = stored + dropped inside the engine
@@ -359,9 +424,10 @@ sc_rx_push(struct sc_rx *rx, const struct sc_pkt *meta, const void *data, uint32
 	 */
 	rx->msgs++;
 	rx->bytes += len;
-	if (unlikely(need > e->cfg.batch_bytes - sizeof(struct batch) || len > SC_REC_RAW_MAX)) {
+	if (unlikely(ENTRY_SIZE(len) > e->cfg.batch_bytes - sizeof(struct batch) ||
+		     len > SC_REC_RAW_MAX)) {
 		rx->drops[SC_DROP_OVERSIZE]++;
-		return -ENOBUFS;
+		return NULL;
 	}
 	if (b != NULL && b->used + need > e->cfg.batch_bytes - sizeof(struct batch)) {
 		batch_send(rx, lane);
@@ -371,10 +437,12 @@ sc_rx_push(struct sc_rx *rx, const struct sc_pkt *meta, const void *data, uint32
 		b = batch_get(rx);
 		if (unlikely(b == NULL)) {
 			rx->drops[SC_DROP_POOL_EMPTY]++;
-			return -ENOBUFS;
+			return NULL;
 		}
 		b->count = 0;
 		b->used = 0;
+		b->refs = 0;
+		b->owner = rx;
 		b->opened_ns = rx->burst_ns;
 		b->clock = rx->own_clock ? rx->clock : *clock_current(e);
 		rx->open[lane] = b;
@@ -384,9 +452,44 @@ sc_rx_push(struct sc_rx *rx, const struct sc_pkt *meta, const void *data, uint32
 	if (en->meta.rx_ns == 0)
 		en->meta.rx_ns = rx->burst_ns;
 	en->len = len;
-	memcpy(en->bytes, data, len);
+	en->is_ref = 0;
 	b->used += (uint32_t)need;
 	b->count++;
+	*bp = b;
+	return en;
+}
+
+int
+sc_rx_push(struct sc_rx *rx, const struct sc_pkt *meta, const void *data, uint32_t len)
+{
+	struct batch *b;
+	struct entry *en = entry_reserve(rx, meta, len, ENTRY_SIZE(len), &b);
+
+	if (unlikely(en == NULL))
+		return -ENOBUFS;
+	memcpy(en->bytes, data, len);
+	return 0;
+}
+
+int
+sc_rx_push_ref(struct sc_rx *rx, const struct sc_pkt *meta, const void *data, uint32_t len,
+	       void *ref)
+{
+	struct batch *b;
+	struct entry *en;
+	struct entry_ref *r;
+
+	/* A driver without release() cannot lend buffers: copy. */
+	if (unlikely(rx->drv == NULL || rx->drv->release == NULL))
+		return sc_rx_push(rx, meta, data, len);
+	en = entry_reserve(rx, meta, len, ENTRY_REF_SIZE, &b);
+	if (unlikely(en == NULL))
+		return -ENOBUFS;
+	r = (struct entry_ref *)(void *)en->bytes;
+	r->data = data;
+	r->ref = ref;
+	en->is_ref = 1;
+	b->refs++;
 	return 0;
 }
 
@@ -410,7 +513,7 @@ sc_rx_burst_end(struct sc_rx *rx)
 	for (unsigned l = 0; l < e->cfg.lanes; l++) {
 		struct batch *b = rx->open[l];
 
-		if (b != NULL && (b->used >= half ||
+		if (b != NULL && (b->used >= half || b->refs >= BATCH_REFS_MAX ||
 				  (atomic_load_explicit(&e->lane[l].idle, memory_order_relaxed) &&
 				   rte_ring_empty(rx->ring[l])) ||
 				  rx->burst_ns - b->opened_ns >= RX_HOLD_NS))
@@ -459,6 +562,7 @@ lane_seal(struct lane *l)
 static void
 lane_add(struct lane *l, const struct entry *en, const struct sc_clock_info *clk)
 {
+	const uint8_t *bytes = entry_data(en);
 	struct sc_syslog sl;
 	struct sc_record r;
 
@@ -471,7 +575,7 @@ lane_add(struct lane *l, const struct entry *en, const struct sc_clock_info *clk
 		l->clock = *clk;
 		l->opened_mono = mono_ns();
 	}
-	sc_syslog_parse(en->bytes, en->len, en->meta.rx_ns, &sl);
+	sc_syslog_parse(bytes, en->len, en->meta.rx_ns, &sl);
 	memset(&r, 0, sizeof(r));
 	r.rx_ns = en->meta.rx_ns;
 	r.msg_ns = sl.ts_ns;
@@ -487,7 +591,7 @@ lane_add(struct lane *l, const struct entry *en, const struct sc_clock_info *clk
 	r.charset = sl.charset;
 	r.tz_min = (int16_t)sl.ts_tz_min;
 	memcpy(r.field, sl.field, sizeof(r.field));
-	r.raw = en->bytes;
+	r.raw = bytes;
 	r.raw_len = en->len;
 	if (sc_block_add(l->b, &r) == -E2BIG) {
 		lane_seal(l);
@@ -528,8 +632,10 @@ lane_main(void *arg)
 					const struct entry *en = (const struct entry *)(b->data + off);
 
 					lane_add(l, en, &b->clock);
-					off += (uint32_t)ENTRY_SIZE(en->len);
+					off += (uint32_t)entry_size(en);
 				}
+				/* The bytes are in the block now. */
+				batch_release(b);
 				rte_ring_mp_enqueue(e->pool, b);
 			}
 			got += n;
@@ -686,7 +792,6 @@ static void *
 worker_main(void *arg)
 {
 	struct sc_rx *rx = arg;
-	struct sc_engine *e = rx->e;
 	char name[16];
 
 	snprintf(name, sizeof(name), "sc-rx%u", rx->id);
@@ -694,7 +799,7 @@ worker_main(void *arg)
 	/* Registered but offline: only the drop path reads the source table. */
 	sc_sources_thread_register();
 	sc_sources_thread_offline();
-	e->drv->run(e->drv_priv, rx, rx->id);
+	rx->drv->run(rx->drv_priv, rx, rx->local);
 	sc_rx_flush(rx);
 	sc_sources_thread_online();
 	sc_sources_thread_unregister();
@@ -864,19 +969,29 @@ publish(struct sc_engine *e)
 	}
 }
 
+/* Workers of every driver in order, then the engine's event RX. */
 static int
-setup_rx(struct sc_engine *e, unsigned nw, bool lossless)
+setup_rx(struct sc_engine *e, unsigned nw)
 {
+	unsigned w = 0;
+
 	e->nb_rx = nw + 1;
 	e->rx = aligned_alloc(CACHE_LINE, e->nb_rx * sizeof(*e->rx));
 	if (e->rx == NULL)
 		return -ENOMEM;
 	memset(e->rx, 0, e->nb_rx * sizeof(*e->rx));
 	e->nb_workers = nw;
-	for (unsigned w = 0; w < e->nb_rx; w++) {
+	for (unsigned d = 0; d < e->ndrv; d++)
+		for (unsigned k = 0; k < e->drv_nw[d]; k++, w++) {
+			e->rx[w].drv = e->drv[d];
+			e->rx[w].drv_priv = e->drv_priv[d];
+			e->rx[w].local = k;
+			e->rx[w].lossless = e->drv[d]->lossless;
+		}
+	e->rx[nw].lossless = true;
+	for (w = 0; w < e->nb_rx; w++) {
 		e->rx[w].e = e;
 		e->rx[w].id = w;
-		e->rx[w].lossless = w == nw ? true : lossless;
 		for (unsigned l = 0; l < e->cfg.lanes; l++) {
 			e->rx[w].ring[l] = ring_new("rx", e->cfg.ring_size,
 						    RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -887,40 +1002,87 @@ setup_rx(struct sc_engine *e, unsigned nw, bool lossless)
 	return 0;
 }
 
+static void
+close_drivers(struct sc_engine *e)
+{
+	for (unsigned d = e->ndrv; d-- > 0;) {
+		e->drv[d]->close(e->drv_priv[d]);
+		e->drv_priv[d] = NULL;
+	}
+	e->ndrv = 0;
+}
+
+/* Open the drivers in order.  @return total workers, or 0 (message in err). */
+static unsigned
+open_drivers(struct sc_engine *e, const struct sc_driver_ops *const *drv, unsigned ndrv,
+	     char *err, size_t errlen)
+{
+	unsigned total = 0;
+
+	for (unsigned d = 0; d < ndrv; d++) {
+		unsigned nw = 0;
+
+		for (unsigned k = 0; k < d; k++)
+			if (drv[k] == drv[d]) {
+				snprintf(err, errlen, "driver %s given twice", drv[d]->name);
+				close_drivers(e);
+				return 0;
+			}
+		e->drv[d] = drv[d];
+		e->drv_priv[d] = drv[d]->open(e, &nw, err, errlen);
+		if (e->drv_priv[d] == NULL) {
+			close_drivers(e);
+			return 0;
+		}
+		e->ndrv = d + 1;
+		e->drv_nw[d] = nw;
+		total += nw;
+		if (nw < 1 || total > SC_WORKERS_MAX) {
+			snprintf(err, errlen, "driver %s asked for %u workers (1..%d for all drivers "
+				 "together)", drv[d]->name, nw, SC_WORKERS_MAX);
+			close_drivers(e);
+			return 0;
+		}
+	}
+	return total;
+}
+
 int
-sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *drv, FILE *stats_out,
-	      double stats_interval_s, char *err, size_t errlen)
+sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *const *drv, unsigned ndrv,
+	      FILE *stats_out, double stats_interval_s, char *err, size_t errlen)
 {
 	struct sc_engine_stats prev = { 0 }, fin;
 	int64_t start = mono_ns(), last_stats = start, last_tick = start;
 	const struct sc_clock_info *clk;
 	pthread_t wt[SC_WORKERS_MAX];
+	char names[64] = "";
 	uint64_t dropped = 0;
+	bool nic_time = false;
 	unsigned nw = 0;
 	uint8_t last_sync;
 	int rc;
 
-	rc = sc_clock_setup(&e->clk, e->cfg.clock, drv->nic_time,
+	if (ndrv < 1 || ndrv > SC_DRIVERS_MAX) {
+		snprintf(err, errlen, "%u drivers given (1..%d)", ndrv, SC_DRIVERS_MAX);
+		return -EINVAL;
+	}
+	for (unsigned d = 0; d < ndrv; d++) {
+		nic_time |= drv[d]->nic_time;
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", d ? "+" : "",
+			 drv[d]->name);
+	}
+	rc = sc_clock_setup(&e->clk, e->cfg.clock, nic_time,
 			    (int64_t)e->cfg.phc_offset_s * 1000000000, err, errlen);
 	if (rc != 0)
 		return rc;
 	clock_refresh(e);
-	e->drv = drv;
-	e->drv_priv = drv->open(e, &nw, err, errlen);
-	if (e->drv_priv == NULL)
+	nw = open_drivers(e, drv, ndrv, err, errlen);
+	if (nw == 0)
 		return -EINVAL;
-	if (nw < 1 || nw > SC_WORKERS_MAX) {
-		snprintf(err, errlen, "driver %s asked for %u workers (1..%d)", drv->name, nw,
-			 SC_WORKERS_MAX);
-		drv->close(e->drv_priv);
-		e->drv_priv = NULL;
-		return -EINVAL;
-	}
-	if (setup_rx(e, nw, drv->lossless) != 0) {
+	if (setup_rx(e, nw) != 0) {
 		snprintf(err, errlen, "out of memory for %u rings of %u batches", e->cfg.lanes * (nw + 1),
 			 e->cfg.ring_size);
-		drv->close(e->drv_priv);
-		e->drv_priv = NULL;
+		close_drivers(e);
 		return -ENOMEM;
 	}
 	sc_sources_thread_register();
@@ -947,7 +1109,7 @@ sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *drv, FILE *stats_
 	event(e, "{\"event\":\"start\",\"engine\":\"sealcap %s\",\"driver\":\"%s\","
 	      "\"workers\":%u,\"lanes\":%u,\"clock\":\"%s\",\"sync\":\"%s\","
 	      "\"max_error_us\":%u,\"est_error_us\":%u,\"log_size\":%" PRIu64 "}",
-	      SC_VERSION_STRING, drv->name, nw, e->cfg.lanes, e->clk.name, sync_names[clk->sync & 3],
+	      SC_VERSION_STRING, names, nw, e->cfg.lanes, e->clk.name, sync_names[clk->sync & 3],
 	      clk->max_err_us, clk->est_err_us, sc_store_size(e->store));
 
 	for (;;) {
@@ -1001,14 +1163,14 @@ sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *drv, FILE *stats_
 	atomic_store_explicit(&e->lanes_done, true, memory_order_release);
 	pthread_join(e->writer, NULL);
 	publish(e);
-	if (drv->stats && stats_out) {
-		char line[512];
+	for (unsigned d = 0; d < e->ndrv && stats_out; d++)
+		if (e->drv[d]->stats) {
+			char line[768];
 
-		drv->stats(e->drv_priv, line, sizeof(line));
-		fprintf(stats_out, "sealcap: driver %s: %s\n", drv->name, line);
-	}
-	drv->close(e->drv_priv);
-	e->drv_priv = NULL;
+			e->drv[d]->stats(e->drv_priv[d], line, sizeof(line));
+			fprintf(stats_out, "sealcap: driver %s: %s\n", e->drv[d]->name, line);
+		}
+	close_drivers(e);
 	if (stats_out && stats_interval_s > 0)
 		print_stats(e, stats_out, &prev, (double)(mono_ns() - last_stats) / 1e9);
 	sc_sources_thread_online();

@@ -54,7 +54,7 @@ static const struct {
 	const char *help;
 	const char *def;
 } engine_opts[] = {
-	{ "driver", O_DRIVER, "NAME", "capture driver (see below)", "pcap" },
+	{ "driver", O_DRIVER, "NAME[,NAME]", "capture driver(s), one store (see below)", "pcap" },
 	{ "store", O_STORE, "DIR", "store directory (created if missing)", NULL },
 	{ "origin", O_ORIGIN, "NAME", "store name when creating a store", "sealcap/<hostname>" },
 	{ "lanes", O_LANES, "N", "sealer threads", "1" },
@@ -84,8 +84,10 @@ usage(FILE *f)
 {
 	const struct sc_driver_ops *d;
 
-	fprintf(f, "usage: sealcap --store DIR [--driver NAME] [options]\n\n"
-		   "Capture syslog into a sealed, tamper-evident store.\n\nEngine options:\n");
+	fprintf(f, "usage: sealcap --store DIR [--driver NAME[,NAME]] [options]\n\n"
+		   "Capture syslog into a sealed, tamper-evident store.  Several drivers can\n"
+		   "feed one store (--driver dpdk,socket: UDP from the DPDK port, TCP from the\n"
+		   "kernel); they are opened in the order given.\n\nEngine options:\n");
 	for (size_t i = 0; i < N_ENGINE_OPTS; i++)
 		sc_opt_help(f, engine_opts[i].name, engine_opts[i].arg, engine_opts[i].help,
 			    engine_opts[i].def);
@@ -111,8 +113,9 @@ main(int argc, char **argv)
 	struct option lopts[N_ENGINE_OPTS + 64];
 	const struct sc_driver_opt *dopt[64];
 	const struct sc_driver_ops *drv_of[64];
-	const struct sc_driver_ops *drv, *d;
-	const char *driver = "pcap";
+	const struct sc_driver_ops *drv[SC_DRIVERS_MAX], *d;
+	char drivers[256] = "";
+	unsigned ndrv = 0;
 	double stats_interval = 0;
 	bool print_sources = false;
 	char err[512];
@@ -141,7 +144,13 @@ main(int argc, char **argv)
 		const char *name = c >= O_DRIVER && c != '?' && c != ':' ? lopts[idx].name : NULL;
 
 		switch (c) {
-		case O_DRIVER: driver = optarg; break;
+		case O_DRIVER:
+			/* Repeatable; each may be a comma-separated list. */
+			if (strlen(drivers) + strlen(optarg) + 2 > sizeof(drivers))
+				return bad(name, optarg, "too many drivers");
+			snprintf(drivers + strlen(drivers), sizeof(drivers) - strlen(drivers), "%s%s",
+				 drivers[0] ? "," : "", optarg);
+			break;
 		case O_STORE: cfg.store.dir = optarg; break;
 		case O_ORIGIN: cfg.store.origin = optarg; break;
 		case O_LANES:
@@ -267,13 +276,32 @@ main(int argc, char **argv)
 		fprintf(stderr, "sealcap: --store DIR is required (see --help)\n");
 		return 2;
 	}
-	drv = sc_driver_find(driver);
-	if (drv == NULL) {
-		fprintf(stderr, "sealcap: --driver '%s': no such driver in this build (have:", driver);
-		for (unsigned i = 0; (d = sc_driver_at(i)) != NULL; i++)
-			fprintf(stderr, " %s", d->name);
-		fprintf(stderr, ")\n");
-		return 2;
+	{
+		char *save = NULL, *tok;
+
+		if (drivers[0] == '\0')
+			snprintf(drivers, sizeof(drivers), "pcap");
+		for (tok = strtok_r(drivers, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			d = sc_driver_find(tok);
+			if (d == NULL) {
+				fprintf(stderr, "sealcap: --driver '%s': no such driver in this build (have:",
+					tok);
+				for (unsigned i = 0; (d = sc_driver_at(i)) != NULL; i++)
+					fprintf(stderr, " %s", d->name);
+				fprintf(stderr, ")\n");
+				return 2;
+			}
+			for (unsigned i = 0; i < ndrv; i++)
+				if (drv[i] == d) {
+					fprintf(stderr, "sealcap: --driver '%s' given twice\n", tok);
+					return 2;
+				}
+			if (ndrv == SC_DRIVERS_MAX) {
+				fprintf(stderr, "sealcap: --driver: at most %d drivers\n", SC_DRIVERS_MAX);
+				return 2;
+			}
+			drv[ndrv++] = d;
+		}
 	}
 
 	the_engine = sc_engine_create(&cfg, err, sizeof(err));
@@ -291,7 +319,7 @@ main(int argc, char **argv)
 		sigaction(SIGHUP, &sa, NULL);
 		signal(SIGPIPE, SIG_IGN);
 	}
-	rc = sc_engine_run(the_engine, drv, stderr, stats_interval, err, sizeof(err));
+	rc = sc_engine_run(the_engine, drv, ndrv, stderr, stats_interval, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "sealcap: %s\n", err);
 		sc_engine_destroy(the_engine);

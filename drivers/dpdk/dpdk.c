@@ -21,10 +21,16 @@
  *
  * Workers: ports x queues, worker w polling port w / queues, queue
  * w % queues, in bursts of 32.  Per frame: sc_net_classify (a chained mbuf
- * is first copied into a per-worker buffer); UDP to a syslog port is copied
- * into the engine with sc_rx_push (zero-copy hand-off of the mbuf is a later
- * step); every other frame is counted and skipped; the burst is freed with
- * rte_pktmbuf_free_bulk.  IP fragments are counted and skipped (reassembly
+ * is first copied into a per-worker buffer); UDP to a syslog port is handed
+ * to the engine without a copy (sc_rx_push_ref): the batch carries a pointer
+ * into the mbuf, the sealer lane copies the payload straight into its block
+ * and gives the mbuf back (release(): rte_pktmbuf_free_bulk from the lane).
+ * Chained mbufs are copied (sc_rx_push) from the linearised buffer.  Lent
+ * mbufs are bounded: while more than the pool can spare are out (the pool
+ * minus descriptors, caches and TX rings) a worker copies instead, so the
+ * NIC never starves for mbufs because lanes hold them; --dpdk-copy always
+ * copies (for comparison).  Every frame not lent is freed with the burst
+ * (rte_pktmbuf_free_bulk skips the NULL slots of lent ones).  IP fragments are counted and skipped (reassembly
  * with rte_ip_frag is a later step), and so is every frame that is not UDP
  * syslog (the TAP exception path to the kernel is a later step).  An empty
  * poll hands held batches on (sc_rx_flush) and, after DPDK_EMPTY_SPIN in a
@@ -56,6 +62,8 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdalign.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +111,7 @@ static struct {
 	const char *syslog_ports;
 	unsigned idle_sleep_us;
 	bool lossless;
+	bool copy;
 } conf = {
 	.rx_queues = 1,
 	.mbufs = 8191,
@@ -127,6 +136,7 @@ static const struct sc_driver_opt dpdk_opts[] = {
 	{ "idle-sleep-us", "US", "sleep this long after 16 empty polls in a row (0: busy-poll)", "100" },
 	{ "dpdk-lossless", NULL, "wait for the engine instead of dropping (memif/pcap peers are held back)",
 	  NULL },
+	{ "dpdk-copy", NULL, "copy payloads at RX instead of lending mbufs to the sealer lanes", NULL },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -138,6 +148,8 @@ struct dpdk_wstats {
 	uint64_t truncated;  /* payloads cut to the engine's largest message */
 	uint64_t nic_time;   /* messages stamped from the timestamp dynfield */
 	uint64_t rejected;   /* sc_rx_push refused (counted by the engine too) */
+	uint64_t lent;       /* mbufs handed over without a copy */
+	uint64_t copied;     /* syslog payloads copied (chained, or over the lending budget) */
 };
 
 struct dpdk_port {
@@ -169,6 +181,10 @@ struct dpdk_drv {
 	int ts_off;          /* timestamp dynfield offset, or -1 */
 	uint64_t ts_flag;    /* its RX flag, or 0 */
 	bool eal;            /* we initialised the EAL */
+	uint64_t lend_max;   /* mbufs the lanes may hold at once */
+	/* Lent minus returned is what the lanes hold (own cache lines: lanes write one). */
+	alignas(DPDK_CACHE_LINE) atomic_uint_fast64_t lent;
+	alignas(DPDK_CACHE_LINE) atomic_uint_fast64_t returned;
 };
 
 /* ---- options ---------------------------------------------------------------- */
@@ -230,6 +246,10 @@ drv_set_opt(const char *name, const char *value, char *err, size_t errlen)
 			return -EINVAL;
 		}
 		conf.syslog_ports = value;
+		return 0;
+	}
+	if (strcmp(name, "dpdk-copy") == 0) {
+		conf.copy = true;
 		return 0;
 	}
 	if (strcmp(name, "dpdk-lossless") == 0) {
@@ -479,6 +499,7 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 			 conf.mbufs, nq, conf.ring, need, mem_mb_for(need));
 		goto fail;
 	}
+	d->lend_max = conf.copy ? 0 : conf.mbufs - need;
 	d->pool = rte_pktmbuf_pool_create("sc_rx_pool", conf.mbufs, cache, 0,
 					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (d->pool == NULL) {
@@ -506,9 +527,9 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 
 		if (d->ts_flag == 0)
 			p->ts_us = false;
-		fprintf(stderr, "sealcap: dpdk port %u (driver %s) rx-queues %u ready: %s, %u mbufs, "
-			"%u descriptors, times %s%s\n", p->id, p->driver, conf.rx_queues, p->rss,
-			conf.mbufs, conf.ring,
+		fprintf(stderr, "sealcap: dpdk port %u (driver %s) rx-queues %u ready: %s, %u mbufs "
+			"(%" PRIu64 " lendable to the lanes), %u descriptors, times %s%s\n", p->id,
+			p->driver, conf.rx_queues, p->rss, conf.mbufs, d->lend_max, conf.ring,
 			p->ts_us ? (p->capture_clock ? "per packet from the capture file (us)" :
 				    "per packet from the kernel (us)") : "per burst (software clock)",
 			conf.lossless ? ", lossless" : "");
@@ -546,9 +567,14 @@ fold_port_drops(struct dpdk_port *p, struct sc_rx *rx)
 	}
 }
 
-static inline void
+/*
+ * Classify one frame and hand syslog to the engine.  @return true when the
+ * mbuf was lent to the engine (the caller must not free it), false when
+ * the caller frees it.  *lend is the worker's remaining lending budget.
+ */
+static inline bool
 take_frame(struct dpdk_drv *d, struct dpdk_worker *w, const struct dpdk_port *p,
-	   struct sc_rx *rx, struct rte_mbuf *m)
+	   struct sc_rx *rx, struct rte_mbuf *m, unsigned *lend)
 {
 	const uint8_t *frame, *payload;
 	uint32_t len, plen;
@@ -569,7 +595,7 @@ take_frame(struct dpdk_drv *d, struct dpdk_worker *w, const struct dpdk_port *p,
 		if (unlikely(frame == NULL)) {
 			w->st.malformed++;
 			sc_rx_skip(rx, 1);
-			return;
+			return false;
 		}
 	}
 	memset(&meta, 0, sizeof(meta));
@@ -586,6 +612,16 @@ take_frame(struct dpdk_drv *d, struct dpdk_worker *w, const struct dpdk_port *p,
 			meta.flags |= SC_REC_TRUNCATED;
 			w->st.truncated++;
 		}
+		if (likely(m->nb_segs == 1 && *lend > 0)) {
+			if (unlikely(sc_rx_push_ref(rx, &meta, payload, plen, m) != 0)) {
+				w->st.rejected++;
+				return false;
+			}
+			(*lend)--;
+			w->st.lent++;
+			return true;
+		}
+		w->st.copied++;
 		if (unlikely(sc_rx_push(rx, &meta, payload, plen) != 0))
 			w->st.rejected++;
 		break;
@@ -603,6 +639,47 @@ take_frame(struct dpdk_drv *d, struct dpdk_worker *w, const struct dpdk_port *p,
 		sc_rx_skip(rx, 1);
 		break;
 	}
+	return false;
+}
+
+/*
+ * One burst: classify, lend or copy, free what was not lent.  The lending
+ * budget is read once per burst (two loads) and charged once (one atomic).
+ */
+static void
+take_burst(struct dpdk_drv *d, struct dpdk_worker *w, const struct dpdk_port *p,
+	   struct sc_rx *rx, struct rte_mbuf **pkts, uint16_t n)
+{
+	/* Signed: a lane may return mbufs before their lending is charged. */
+	int64_t out = (int64_t)(atomic_load_explicit(&d->lent, memory_order_relaxed) -
+				atomic_load_explicit(&d->returned, memory_order_relaxed));
+	uint64_t room = out <= 0 ? d->lend_max :
+			(uint64_t)out < d->lend_max ? d->lend_max - (uint64_t)out : 0;
+	unsigned lend = (unsigned)RTE_MIN(room, (uint64_t)n);
+	unsigned budget = lend;
+
+	w->st.bursts++;
+	sc_rx_burst_begin(rx);
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		if (take_frame(d, w, p, rx, pkts[i], &lend))
+			pkts[i] = NULL;
+	}
+	if (budget != lend)
+		atomic_fetch_add_explicit(&d->lent, budget - lend, memory_order_relaxed);
+	rte_pktmbuf_free_bulk(pkts, n);
+	sc_rx_burst_end(rx);
+}
+
+/* Lanes give lent mbufs back (any thread; the pool's ring is multi-producer). */
+static void
+drv_release(void *priv, void **refs, unsigned n)
+{
+	struct dpdk_drv *d = priv;
+
+	rte_pktmbuf_free_bulk((struct rte_mbuf **)refs, n);
+	atomic_fetch_add_explicit(&d->returned, n, memory_order_relaxed);
 }
 
 static void
@@ -638,15 +715,7 @@ drv_run(void *priv, struct sc_rx *rx, unsigned worker)
 				idle_sleep(conf.idle_sleep_us);
 		} else {
 			empty = 0;
-			w->st.bursts++;
-			sc_rx_burst_begin(rx);
-			for (uint16_t i = 0; i < n; i++) {
-				if (i + 1 < n)
-					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-				take_frame(d, w, p, rx, pkts[i]);
-			}
-			rte_pktmbuf_free_bulk(pkts, n);
-			sc_rx_burst_end(rx);
+			take_burst(d, w, p, rx, pkts, n);
 		}
 		if (unlikely(folds && rte_rdtsc() >= next_fold)) {
 			fold_port_drops(p, rx);
@@ -659,12 +728,7 @@ drv_run(void *priv, struct sc_rx *rx, unsigned worker)
 
 		if (n == 0)
 			break;
-		w->st.bursts++;
-		sc_rx_burst_begin(rx);
-		for (uint16_t i = 0; i < n; i++)
-			take_frame(d, w, p, rx, pkts[i]);
-		rte_pktmbuf_free_bulk(pkts, n);
-		sc_rx_burst_end(rx);
+		take_burst(d, w, p, rx, pkts, n);
 	}
 	if (folds)
 		fold_port_drops(p, rx);
@@ -698,15 +762,17 @@ drv_stats(void *priv, char *buf, size_t len)
 		t.truncated += s->truncated;
 		t.nic_time += s->nic_time;
 		t.rejected += s->rejected;
+		t.lent += s->lent;
+		t.copied += s->copied;
 		unregistered += !d->w[i].registered;
 	}
 	n += (size_t)snprintf(buf + n, len - n,
 			      "frames=%" PRIu64 " syslog=%" PRIu64 " other=%" PRIu64 " fragments=%" PRIu64
 			      " malformed=%" PRIu64 " multiseg=%" PRIu64 " cut=%" PRIu64
 			      " truncated=%" PRIu64 " nic-time=%" PRIu64 " rejected=%" PRIu64
-			      " bursts=%" PRIu64,
+			      " lent=%" PRIu64 " copied=%" PRIu64 " bursts=%" PRIu64,
 			      t.frames, t.syslog, t.other, t.fragments, t.malformed, t.multiseg, t.cut,
-			      t.truncated, t.nic_time, t.rejected, t.bursts);
+			      t.truncated, t.nic_time, t.rejected, t.lent, t.copied, t.bursts);
 	for (unsigned i = 0; i < d->nports && n < len; i++) {
 		struct rte_eth_stats s;
 
@@ -759,6 +825,7 @@ static struct sc_driver_ops dpdk_ops = {
 	.set_opt = drv_set_opt,
 	.open = drv_open,
 	.run = drv_run,
+	.release = drv_release,
 	.stats = drv_stats,
 	.close = drv_close,
 };

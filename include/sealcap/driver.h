@@ -25,6 +25,15 @@
  * hashes to (so one sender's messages stay in order), never blocks unless the
  * driver declared itself lossless, never allocates, and counts every message
  * it cannot take by reason.  One struct sc_rx belongs to one worker thread.
+ *
+ * Zero-copy: a driver whose receive buffers can wait (DPDK mbufs) passes a
+ * reference instead, sc_rx_push_ref: the batch carries the pointer, the
+ * sealer lane copies the bytes straight into its block, then gives the
+ * buffer back through the driver's release(), in bulk.  One copy instead
+ * of two; the driver's buffer pool must be sized for what is in flight.
+ *
+ * Several drivers can run in one engine (--driver dpdk,socket): each gets
+ * its own workers; everything they receive goes to the same lanes and store.
  */
 
 #include <stdbool.h>
@@ -95,6 +104,12 @@ struct sc_driver_ops {
 	void *(*open)(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen);
 	/** Worker loop.  Returns when sc_rx_stopping() or when input ends. */
 	int (*run)(void *priv, struct sc_rx *rx, unsigned worker);
+	/**
+	 * Give back buffers passed with sc_rx_push_ref.  Called from sealer
+	 * lane threads (several at once) and from the worker on a drop; may
+	 * be NULL for a driver that never passes references.
+	 */
+	void (*release)(void *priv, void **refs, unsigned n);
 	/** Print driver counters for the stats line (may be NULL). */
 	void (*stats)(void *priv, char *buf, size_t len);
 	void (*close)(void *priv);
@@ -127,6 +142,14 @@ void sc_rx_set_clock(struct sc_rx *rx, const struct sc_clock_info *clock);
  */
 int sc_rx_push(struct sc_rx *rx, const struct sc_pkt *meta, const void *data,
 	       uint32_t len);
+/**
+ * Hand one message over without copying it: @p data must stay valid and
+ * unchanged until the engine passes @p ref to the driver's release().
+ * @return 0 (the engine owns @p ref now), or -ENOBUFS when it was dropped
+ * (counted; the caller still owns @p ref).
+ */
+int sc_rx_push_ref(struct sc_rx *rx, const struct sc_pkt *meta, const void *data,
+		   uint32_t len, void *ref);
 /**
  * End a burst.  Batches go to the lanes when a lane is idle, a batch is
  * half full, or it has waited 5 ms; otherwise they keep filling across

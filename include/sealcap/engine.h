@@ -33,6 +33,7 @@ extern "C" {
 
 #define SC_LANES_MAX 16
 #define SC_WORKERS_MAX 16
+#define SC_DRIVERS_MAX 4
 
 struct sc_engine_config {
 	struct sc_store_opts store;
@@ -77,13 +78,16 @@ struct sc_engine *sc_engine_create(const struct sc_engine_config *cfg, char *err
 				   size_t errlen);
 
 /**
- * Run capture with @p drv until its workers return (end of input), stop is
- * requested, or a configured limit is hit; then drain every ring, seal open
- * blocks, sync, and return.
+ * Run capture with the @p ndrv drivers @p drv (opened in that order, e.g.
+ * dpdk before socket so the socket driver can listen on the address the
+ * dpdk driver gives its exception TAP) until every worker returns (end of
+ * input), stop is requested, or a configured limit is hit; then drain
+ * every ring, seal open blocks, sync, and return.  Workers of all drivers
+ * together: at most SC_WORKERS_MAX.
  * @return 0, or a negative errno when start-up failed (message in err).
  */
-int sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *drv, FILE *stats_out,
-		  double stats_interval_s, char *err, size_t errlen);
+int sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *const *drv, unsigned ndrv,
+		  FILE *stats_out, double stats_interval_s, char *err, size_t errlen);
 
 /** Ask a running engine to stop.  Async-signal-safe. */
 void sc_engine_stop(struct sc_engine *e);

@@ -670,6 +670,8 @@ memif_run(const char *store, uint64_t count, const char *size, const char *devar
 	cr_expect_eq(stat_field(err, " frames="), count, "%s", err);
 	cr_expect_eq(stat_field(err, " syslog="), count, "%s", err);
 	cr_expect(strstr(err, "dropped 0") != NULL, "%s", err);
+	/* Every syslog frame is either lent to a lane (zero-copy) or copied. */
+	cr_expect_eq(stat_field(err, " lent=") + stat_field(err, " copied="), count, "%s", err);
 	/* The figures for the record: the generator's summary has msg/s. */
 	fprintf(stderr, "dpdk.memif: %" PRIu64 " messages, first sent to last stored %.2f s:\n%s%s",
 		count, t1 - t0, gerr, getenv("SC_TEST_VERBOSE") ? err : "");
@@ -702,8 +704,13 @@ Test(dpdk, memif)
 
 	cr_expect(chained > 1000 && chained != UINT64_MAX, "only %" PRIu64 " chained mbufs:\n%s",
 		  chained, err);
+	/* Chains are copied from the linearised buffer, never lent. */
+	cr_expect_geq(stat_field(err, " copied="), chained, "%s", err);
 	free(err);
-	free(memif_run(in_tmp("store"), core ? MEMIF_COUNT : 200000, "250", ""));
+	err = memif_run(in_tmp("store"), core ? MEMIF_COUNT : 200000, "250", "");
+	/* Single-segment frames go to the lanes as mbufs (zero-copy). */
+	cr_expect_gt(stat_field(err, " lent="), 0, "no mbuf was lent:\n%s", err);
+	free(err);
 }
 
 /* Two ports (two net_pcap vdevs): a worker each, both files stored. */

@@ -632,6 +632,60 @@ Test(socket, udp_datagrams)
 	free(big);
 }
 
+/*
+ * Two drivers, one store (--driver socket --driver pcap): the pcap driver's
+ * worker replays a capture and ends, the socket driver keeps listening;
+ * both feed the same lanes, and the engine runs until stopped.
+ */
+Test(socket, two_drivers_one_store)
+{
+	const char *const args[] = { "--listen", "udp://127.0.0.1:0", "--driver", "pcap",
+				     "--pcap", SC_TEST_DATA "/pcap/fake-syslog-with-padding.pcap", NULL };
+	struct ports pt = start(args, 1);
+	struct recs got;
+	size_t from_pcap = 0, from_udp = 0;
+	char m[128], *err;
+	int fd = udp_to(AF_INET, pt.udp4);
+
+	for (int i = 0; i < 20; i++) {
+		int n = snprintf(m, sizeof(m), "<134>1 2026-01-01T00:00:00Z host app - - - two seq=%d", i);
+
+		cr_assert_eq(send(fd, m, (size_t)n, 0), n);
+	}
+	/* The capture holds five 1-byte datagrams. */
+	wait_records(25);
+	err = stop();
+	read_store(&got);
+	for (size_t k = 0; k < got.n; k++) {
+		if (got.r[k].dport == pt.udp4 && memmem(got.r[k].raw, got.r[k].len, "two seq=", 8))
+			from_udp++;
+		else if (got.r[k].len == 1 && got.r[k].transport == SC_TRANSPORT_UDP)
+			from_pcap++;
+	}
+	cr_expect_eq(from_udp, 20, "%zu of 20 UDP messages stored:\n%s", from_udp, err);
+	cr_expect_eq(from_pcap, 5, "%zu of 5 capture messages stored:\n%s", from_pcap, err);
+	cr_expect_eq(got.n, 25, "%zu records:\n%s", got.n, err);
+	cr_expect(strstr(err, "sealcap: driver socket: ") != NULL, "%s", err);
+	cr_expect(strstr(err, "sealcap: driver pcap: ") != NULL, "%s", err);
+	free(err);
+	recs_free(&got);
+	close(fd);
+}
+
+Test(socket, same_driver_twice_is_refused)
+{
+	const char *argv[] = { SEALCAP, "--store", store, "--driver", "socket,socket", NULL };
+	int st;
+	char *err;
+	pid_t pid = spawn(argv, in_tmp("twice.err"));
+
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	err = sct_slurp(in_tmp("twice.err"), NULL);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 2, "status 0x%x:\n%s", st, err);
+	cr_expect(strstr(err, "--driver 'socket' given twice") != NULL, "%s", err);
+	free(err);
+}
+
 /* ---- TCP --------------------------------------------------------------------- */
 
 Test(socket, tcp_framing)
