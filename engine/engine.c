@@ -90,6 +90,7 @@ struct sc_rx {
 	bool lossless;
 	struct sc_clock_info clock;
 	bool own_clock;
+	int clock_source;                   /* >= 0: overrides the engine clock's source */
 	int64_t burst_ns;
 	struct batch *open[SC_LANES_MAX];   /* batch being filled per lane */
 	struct rte_ring *ring[SC_LANES_MAX];/* to each lane, SP/SC */
@@ -269,6 +270,12 @@ sc_rx_set_clock(struct sc_rx *rx, const struct sc_clock_info *clock)
 }
 
 void
+sc_rx_set_clock_source(struct sc_rx *rx, enum sc_clock_source source)
+{
+	rx->clock_source = (int)source;
+}
+
+void
 sc_rx_drop(struct sc_rx *rx, enum sc_drop reason, uint64_t n)
 {
 	if ((unsigned)reason < SC_DROP__COUNT)
@@ -445,6 +452,8 @@ entry_reserve(struct sc_rx *rx, const struct sc_pkt *meta, uint32_t len, size_t 
 		b->owner = rx;
 		b->opened_ns = rx->burst_ns;
 		b->clock = rx->own_clock ? rx->clock : *clock_current(e);
+		if (rx->clock_source >= 0)
+			b->clock.source = (uint8_t)rx->clock_source;
 		rx->open[lane] = b;
 	}
 	en = (struct entry *)(b->data + b->used);
@@ -992,6 +1001,7 @@ setup_rx(struct sc_engine *e, unsigned nw)
 	for (w = 0; w < e->nb_rx; w++) {
 		e->rx[w].e = e;
 		e->rx[w].id = w;
+		e->rx[w].clock_source = -1;
 		for (unsigned l = 0; l < e->cfg.lanes; l++) {
 			e->rx[w].ring[l] = ring_new("rx", e->cfg.ring_size,
 						    RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -1066,6 +1076,10 @@ sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *const *drv, unsig
 		snprintf(err, errlen, "%u drivers given (1..%d)", ndrv, SC_DRIVERS_MAX);
 		return -EINVAL;
 	}
+	nw = open_drivers(e, drv, ndrv, err, errlen);
+	if (nw == 0)
+		return -EINVAL;
+	/* After open: a driver knows whether its ports stamp packets only then. */
 	for (unsigned d = 0; d < ndrv; d++) {
 		nic_time |= drv[d]->nic_time;
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", d ? "+" : "",
@@ -1073,12 +1087,11 @@ sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *const *drv, unsig
 	}
 	rc = sc_clock_setup(&e->clk, e->cfg.clock, nic_time,
 			    (int64_t)e->cfg.phc_offset_s * 1000000000, err, errlen);
-	if (rc != 0)
+	if (rc != 0) {
+		close_drivers(e);
 		return rc;
+	}
 	clock_refresh(e);
-	nw = open_drivers(e, drv, ndrv, err, errlen);
-	if (nw == 0)
-		return -EINVAL;
 	if (setup_rx(e, nw) != 0) {
 		snprintf(err, errlen, "out of memory for %u rings of %u batches", e->cfg.lanes * (nw + 1),
 			 e->cfg.ring_size);

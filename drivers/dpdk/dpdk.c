@@ -35,10 +35,14 @@
  * syslog (the TAP exception path to the kernel is a later step).  An empty
  * poll hands held batches on (sc_rx_flush) and, after DPDK_EMPTY_SPIN in a
  * row, sleeps --idle-sleep-us.  At stop, what the queue already holds is
- * still read (at most one ring).  Receive time: one reading per burst, or the
- * per-packet timestamp dynfield where its unit is known (net_pcap: capture
- * or kernel time in microseconds), flagged SC_REC_NIC_TIME.  Other PMDs'
- * NIC clock ticks need converting (rte_eth_read_clock) and are not used yet.
+ * still read (at most one ring).  Receive time: one reading per burst, or
+ * per packet from the timestamp dynfield, flagged SC_REC_NIC_TIME: net_pcap
+ * fills it in microseconds (capture time for rx_pcap, kernel time for
+ * iface=); a PMD that offers the RX timestamp offload fills it with device
+ * clock ticks, which are converted to UTC against CLOCK_REALTIME
+ * (rte_eth_read_clock pairs, nicclock.h), and that port's blocks then state
+ * clock source nic.  A PMD whose ticks cannot be read back (no
+ * rte_eth_read_clock) keeps per-burst times, and the ready line says so.
  *
  * Threads: the engine runs run() on its own pthreads, not EAL lcores.
  * rte_eth_rx_burst is fine there; each worker registers itself with
@@ -49,8 +53,12 @@
  * rte_eal_init the main thread's CPU set becomes every CPU of -l, and the
  * engine's workers, lanes and writer (created from it later) inherit that:
  * sealcap stays on the cores given to the EAL (-l 0: core 0 only, leaving
- * the others to a peer such as a memif generator on -l 1).  Pinning each RX
- * worker to its own lcore is a later step.
+ * the others to a peer such as a memif generator on -l 1).  With more
+ * lcores than workers (-l 0-4 and 4 queues), each RX worker is pinned to a
+ * worker lcore of its own and everything else (lanes, writer, main) keeps
+ * the rest: the main lcore polls nothing then.  With fewer, nothing is
+ * pinned and the workers share the -l cores with the lanes (-l 0: the main
+ * lcore's core does everything).
  *
  * Losses: port counters imissed, ierrors and rx_nombuf are folded into
  * SC_DROP_NIC every 100 ms by each port's queue-0 worker.  --dpdk-lossless
@@ -87,6 +95,8 @@
 #include <sealcap/net.h>
 #include <sealcap/opt.h>
 #include <sealcap/record.h>
+
+#include "nicclock.h"
 
 #define DPDK_PORTS_MAX 8
 #define DPDK_BURST 32
@@ -159,6 +169,9 @@ struct dpdk_port {
 	bool started;
 	bool ts_us;          /* timestamp dynfield holds µs since the epoch */
 	bool capture_clock;  /* ... taken from a capture file (net_pcap rx_pcap) */
+	bool ts_offload;     /* RX timestamp offload enabled: dynfield holds ticks */
+	bool ts_ticks;       /* ... and they convert to UTC (rte_eth_read_clock works) */
+	struct sc_nicclock nclk;
 	uint64_t nic_folded; /* imissed + ierrors + rx_nombuf already counted */
 };
 
@@ -167,6 +180,7 @@ struct dpdk_worker {
 	uint8_t *lin;        /* DPDK_LIN_MAX bytes for chained mbufs */
 	unsigned port;       /* index into dpdk_drv::port */
 	uint16_t queue;
+	int lcore;           /* pinned to this EAL lcore, or -1 */
 	bool registered;     /* rte_thread_register succeeded */
 } __attribute__((aligned(DPDK_CACHE_LINE)));
 
@@ -335,6 +349,45 @@ mem_mb_for(unsigned n)
 	return (n + 255) / 256 + 2 + n / 65536;
 }
 
+/*
+ * One (device clock, CLOCK_REALTIME) pair: the system clock read between
+ * two device readings, paired with their midpoint.  @return 0 or -errno.
+ */
+static int
+nic_clock_pair(uint16_t port, uint64_t *ticks, int64_t *ns)
+{
+	uint64_t t0, t1;
+	struct timespec ts;
+	int rc;
+
+	rc = rte_eth_read_clock(port, &t0);
+	if (rc != 0)
+		return rc;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	rc = rte_eth_read_clock(port, &t1);
+	if (rc != 0)
+		return rc;
+	*ticks = t0 + (t1 - t0) / 2;
+	*ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return 0;
+}
+
+/* Calibrate the device clock at start: two pairs 20 ms apart. */
+static void
+nic_clock_start(struct dpdk_port *p)
+{
+	struct timespec gap = { 0, 20000000 };
+	uint64_t t;
+	int64_t ns;
+
+	if (nic_clock_pair(p->id, &t, &ns) != 0)
+		return;
+	sc_nicclock_start(&p->nclk, t, ns);
+	nanosleep(&gap, NULL);
+	if (nic_clock_pair(p->id, &t, &ns) == 0 && sc_nicclock_update(&p->nclk, t, ns))
+		p->ts_ticks = true;
+}
+
 static int
 port_setup(struct dpdk_drv *d, struct dpdk_port *p, char *err, size_t errlen)
 {
@@ -374,6 +427,10 @@ port_setup(struct dpdk_drv *d, struct dpdk_port *p, char *err, size_t errlen)
 	}
 	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
 		pc.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) {
+		pc.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+		p->ts_offload = true;
+	}
 	rc = rte_eth_dev_configure(p->id, (uint16_t)conf.rx_queues, 1, &pc);
 	if (rc != 0) {
 		snprintf(err, errlen, "dpdk port %u (driver %s): configure %u RX + 1 TX queue: %s", p->id,
@@ -414,6 +471,8 @@ port_setup(struct dpdk_drv *d, struct dpdk_port *p, char *err, size_t errlen)
 		return rc;
 	}
 	p->started = true;
+	if (p->ts_offload)
+		nic_clock_start(p);
 	/* net_pcap stamps µs (capture time for rx_pcap, kernel time for iface). */
 	if (strcmp(p->driver, "net_pcap") == 0) {
 		p->ts_us = true;
@@ -421,6 +480,34 @@ port_setup(struct dpdk_drv *d, struct dpdk_port *p, char *err, size_t errlen)
 		p->capture_clock = da && da->args && strstr(da->args, "rx_pcap=") != NULL;
 	}
 	return 0;
+}
+
+/*
+ * Pinning: with more lcores than workers, worker i gets the i-th worker
+ * lcore of -l to itself, and this thread (so the lanes and writer created
+ * from it later) keeps the main lcore and any lcores left over.
+ */
+static void
+pin_plan(struct dpdk_drv *d)
+{
+	cpu_set_t rest;
+	unsigned lc, i = 0;
+
+	for (unsigned k = 0; k < d->nw; k++)
+		d->w[k].lcore = -1;
+	if (rte_lcore_count() < d->nw + 1)
+		return;
+	CPU_ZERO(&rest);
+	RTE_LCORE_FOREACH(lc) {
+		rte_cpuset_t c = rte_lcore_cpuset(lc);
+
+		if (lc != rte_get_main_lcore() && i < d->nw)
+			d->w[i++].lcore = (int)lc;
+		else
+			CPU_OR(&rest, &rest, &c);
+	}
+	if (CPU_COUNT(&rest) > 0)
+		pthread_setaffinity_np(pthread_self(), sizeof(rest), &rest);
 }
 
 static void drv_close(void *priv);
@@ -522,18 +609,29 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 	d->ts_off = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
 	bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
 	d->ts_flag = d->ts_off >= 0 && bit >= 0 ? UINT64_C(1) << bit : 0;
+	pin_plan(d);
 	for (unsigned i = 0; i < d->nports; i++) {
 		struct dpdk_port *p = &d->port[i];
 
 		if (d->ts_flag == 0)
-			p->ts_us = false;
+			p->ts_us = p->ts_ticks = false;
+		if (p->ts_ticks || (p->ts_us && !p->capture_clock))
+			dpdk_ops.nic_time = true;
 		fprintf(stderr, "sealcap: dpdk port %u (driver %s) rx-queues %u ready: %s, %u mbufs "
 			"(%" PRIu64 " lendable to the lanes), %u descriptors, times %s%s\n", p->id,
 			p->driver, conf.rx_queues, p->rss, conf.mbufs, d->lend_max, conf.ring,
+			p->ts_ticks ? "per packet from the NIC clock (RX timestamp offload, converted "
+				      "to UTC against the system clock)" :
+			p->ts_offload ? "per burst (software clock: the NIC stamps packets but its "
+					"clock cannot be read back to convert them)" :
 			p->ts_us ? (p->capture_clock ? "per packet from the capture file (us)" :
 				    "per packet from the kernel (us)") : "per burst (software clock)",
 			conf.lossless ? ", lossless" : "");
 	}
+	for (unsigned i = 0; i < nq; i++)
+		if (d->w[i].lcore >= 0)
+			fprintf(stderr, "sealcap: dpdk worker %u (port %u queue %u) pinned to lcore %d\n",
+				i, d->port[d->w[i].port].id, d->w[i].queue, d->w[i].lcore);
 	*nb_workers = nq;
 	return d;
 
@@ -602,10 +700,17 @@ take_frame(struct dpdk_drv *d, struct dpdk_worker *w, const struct dpdk_port *p,
 	switch (sc_net_classify(frame, len, &d->syslog_ports, &meta, &payload, &plen)) {
 	case SC_NET_SYSLOG:
 		w->st.syslog++;
-		if (p->ts_us && (m->ol_flags & d->ts_flag)) {
-			meta.rx_ns = (int64_t)*RTE_MBUF_DYNFIELD(m, d->ts_off, rte_mbuf_timestamp_t *) * 1000;
-			meta.flags |= SC_REC_NIC_TIME;
-			w->st.nic_time++;
+		if (m->ol_flags & d->ts_flag) {
+			rte_mbuf_timestamp_t t = *RTE_MBUF_DYNFIELD(m, d->ts_off, rte_mbuf_timestamp_t *);
+
+			if (p->ts_us)
+				meta.rx_ns = (int64_t)t * 1000;
+			else if (p->ts_ticks)
+				meta.rx_ns = sc_nicclock_to_ns(&p->nclk, t);
+			if (meta.rx_ns != 0) {
+				meta.flags |= SC_REC_NIC_TIME;
+				w->st.nic_time++;
+			}
 		}
 		if (unlikely(plen > d->max_msg)) {
 			plen = d->max_msg;
@@ -699,12 +804,19 @@ drv_run(void *priv, struct sc_rx *rx, unsigned worker)
 	struct rte_mbuf *pkts[DPDK_BURST];
 	const uint64_t period = rte_get_tsc_hz() / (1000 / DPDK_STATS_MS);
 	uint64_t next_fold = rte_rdtsc() + period;
-	unsigned empty = 0, drain;
+	unsigned empty = 0, drain, folds_done = 0;
 	bool folds = w->queue == 0;
 
+	if (w->lcore >= 0) {
+		rte_cpuset_t c = rte_lcore_cpuset((unsigned)w->lcore);
+
+		pthread_setaffinity_np(pthread_self(), sizeof(c), &c);
+	}
 	w->registered = rte_thread_register() == 0;
 	if (p->capture_clock)
 		sc_rx_set_clock(rx, &capture_clock);
+	else if (p->ts_ticks)
+		sc_rx_set_clock_source(rx, SC_CLOCK_NIC);
 	while (!sc_rx_stopping(rx)) {
 		uint16_t n = rte_eth_rx_burst(p->id, w->queue, pkts, DPDK_BURST);
 
@@ -719,6 +831,14 @@ drv_run(void *priv, struct sc_rx *rx, unsigned worker)
 		}
 		if (unlikely(folds && rte_rdtsc() >= next_fold)) {
 			fold_port_drops(p, rx);
+			/* Once a second: a new device/system clock pair. */
+			if (p->ts_ticks && ++folds_done % (1000 / DPDK_STATS_MS) == 0) {
+				uint64_t t;
+				int64_t ns;
+
+				if (nic_clock_pair(p->id, &t, &ns) == 0)
+					sc_nicclock_update(&p->nclk, t, ns);
+			}
 			next_fold = rte_rdtsc() + period;
 		}
 	}
@@ -820,7 +940,7 @@ static struct sc_driver_ops dpdk_ops = {
 	.summary = "syslog over UDP from DPDK ports (NIC or vdev: net_pcap, net_memif, ...)",
 	.opts = dpdk_opts,
 	.lossless = false,
-	/* Per-packet NIC clock conversion is not done yet (see the file comment). */
+	/* Set in open() when a port stamps packets live (see the file comment). */
 	.nic_time = false,
 	.set_opt = drv_set_opt,
 	.open = drv_open,

@@ -93,7 +93,10 @@ struct sc_driver_ops {
 	const struct sc_driver_opt *opts; /**< terminated by a NULL name */
 	/** true: input can wait (a file); sc_rx_push blocks instead of dropping */
 	bool lossless;
-	/** true: the driver sets per-packet NIC receive times (--clock nic) */
+	/**
+	 * true: the driver sets per-packet receive times (--clock nic).  A
+	 * driver may set it in open(); the engine reads it after.
+	 */
 	bool nic_time;
 	/** Take one of opts.  @return 0 or -EINVAL with a message in err. */
 	int (*set_opt)(const char *name, const char *value, char *err, size_t errlen);
@@ -136,6 +139,12 @@ void sc_rx_burst_begin(struct sc_rx *rx);
 int64_t sc_rx_burst_time(const struct sc_rx *rx);
 /** Set the clock quality this worker's messages carry (default: engine clock). */
 void sc_rx_set_clock(struct sc_rx *rx, const struct sc_clock_info *clock);
+/**
+ * Keep the engine clock's sync quality but state another source for this
+ * worker's blocks (SC_CLOCK_NIC when the driver stamps packets from the NIC
+ * clock, converted to UTC against the system clock).
+ */
+void sc_rx_set_clock_source(struct sc_rx *rx, enum sc_clock_source source);
 /**
  * Copy one message into the engine.
  * @return 0, or -ENOBUFS when it was dropped (and counted).

@@ -608,14 +608,17 @@ Test(dpdk, two_queues)
 		 "--sources", "16", "--seed", "3");
 	cr_assert_eq(rc, 0, "sealcap-gen: %s", err);
 	free(err);
-	snprintf(eal, sizeof(eal), "-l 0 -m 128 " EAL_COMMON " --vdev=net_pcap0,rx_pcap=%s,rx_pcap=%s",
-		 pcap, pcap);
+	/* Three lcores (two share CPU 1): each worker gets one, main keeps lcore 0. */
+	snprintf(eal, sizeof(eal), "--lcores=0@0,1@1,2@1 -m 128 " EAL_COMMON
+		 " --vdev=net_pcap0,rx_pcap=%s,rx_pcap=%s", pcap, pcap);
 	pid = START("cap", SEALCAP, "--driver", "dpdk", "--dpdk-args", eal, "--rx-queues", "2",
 		    "--store", store, "--duration", "60", "--fsync", "none");
 	rc = stop_when_seen(pid, store, 2 * count, 60);
 	err = output("cap", "err");
 	cr_assert_eq(rc, 0, "sealcap exit %d:\n%s", rc, err);
 	cr_expect(strstr(err, "rx-queues 2 ready") != NULL, "%s", err);
+	cr_expect(strstr(err, "dpdk worker 0 (port 0 queue 0) pinned to lcore 1") != NULL, "%s", err);
+	cr_expect(strstr(err, "dpdk worker 1 (port 0 queue 1) pinned to lcore 2") != NULL, "%s", err);
 	free(err);
 	read_store(store, &v);
 	expect_each_seq(&v, count, 2);
@@ -746,10 +749,11 @@ Test(dpdk, two_ports)
 /* Start-up refusals: clear message, exit 1 (or 2 for a bad flag), nothing left running. */
 Test(dpdk, refusals)
 {
-	const char *store = in_tmp("store");
-	char *err;
+	char store[400], *err;
 	int rc;
 
+	/* Our own copy: in_tmp's buffers are reused by RUN. */
+	snprintf(store, sizeof(store), "%s", in_tmp("store"));
 	rc = RUN("a", &err, SEALCAP, "--driver", "dpdk", "--dpdk-args", "-l 0 " EAL_COMMON,
 		 "--store", store);
 	cr_expect_eq(rc, 1);
@@ -781,6 +785,13 @@ Test(dpdk, refusals)
 	cr_expect(strstr(err, "--dpdk-port 3: no such port") != NULL, "%s", err);
 	free(err);
 
+	/* net_null stamps nothing: --clock nic is refused after the port is up. */
+	rc = RUN("n", &err, SEALCAP, "--driver", "dpdk", "--dpdk-args",
+		 "-l 0 " EAL_COMMON " --vdev=net_null0", "--clock", "nic", "--store", store);
+	cr_expect_eq(rc, 1);
+	cr_expect(strstr(err, "--clock nic: this driver gives no per-packet") != NULL, "%s", err);
+	free(err);
+
 	rc = RUN("f", &err, SEALCAP, "--driver", "dpdk", "--rx-queues", "0", "--store", store);
 	cr_expect_eq(rc, 2);
 	cr_expect(strstr(err, "--rx-queues '0'") != NULL, "%s", err);
@@ -803,3 +814,42 @@ Test(dpdk, refusals)
 	cr_expect(strstr(err, "10 messages sent, 0 failed") != NULL, "%s", err);
 	free(err);
 }
+
+/*
+ * NIC clock ticks to UTC (drivers/dpdk/nicclock.h): no vdev here offers
+ * the RX timestamp offload, so the conversion is checked against a
+ * synthetic device clock: 1.5625 GHz, started at an arbitrary tick count,
+ * and a system clock that runs 20 ppm fast of it.
+ */
+#include "../../drivers/dpdk/nicclock.h"
+
+Test(dpdk, nic_clock_conversion)
+{
+	const double hz = 1.5625e9, drift = 1.0 + 20e-6;
+	const uint64_t t0 = UINT64_C(123456789012345);
+	const int64_t n0 = INT64_C(1780000000) * 1000000000;
+	struct sc_nicclock c;
+
+	memset(&c, 0, sizeof(c));
+	sc_nicclock_start(&c, t0, n0);
+	cr_expect_eq(sc_nicclock_to_ns(&c, t0 + 1000), 0, "no rate yet: no time");
+	/* Neither clock moved: refused. */
+	cr_expect(!sc_nicclock_update(&c, t0, n0 + 5));
+	cr_expect(!sc_nicclock_update(&c, t0 + 5, n0));
+	for (int s = 1; s <= 10; s++) {
+		uint64_t t = t0 + (uint64_t)(s * hz);
+		int64_t n = n0 + (int64_t)(s * 1e9 * drift);
+
+		cr_assert(sc_nicclock_update(&c, t, n));
+		/* At, before and after the new base: within 2 ns of the truth. */
+		for (int k = -3; k <= 3; k++) {
+			uint64_t tk = t + (uint64_t)(int64_t)(k * 1e8);
+			int64_t want = n0 + (int64_t)((double)(int64_t)(tk - t0) / hz * 1e9 * drift);
+
+			cr_expect(llabs(sc_nicclock_to_ns(&c, tk) - want) <= 2,
+				  "second %d, offset %d: %" PRId64 " vs %" PRId64, s, k,
+				  sc_nicclock_to_ns(&c, tk), want);
+		}
+	}
+}
+
