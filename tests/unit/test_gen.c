@@ -458,6 +458,102 @@ Test(gen, checksums_ipv4_and_ipv6)
 	cap_free(&c);
 }
 
+/*
+ * --mtu: datagrams longer than the MTU go as IP fragments.  Put back
+ * together in the test (in order: the generator sends them so), each
+ * must be the same UDP datagram, byte for byte, as without --mtu.
+ */
+Test(gen, mtu_fragments)
+{
+	const char *const common[] = { "--count", "400", "--sources", "40", "--ipv6-share", "50",
+				       "--vlan-share", "30", "--size", "1500", "--seed", "5", NULL };
+	const char *argv[32];
+	char out[600], err[2048], errbuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	struct cap whole;
+	uint8_t *dgram = malloc(65536);
+	size_t have = 0, msgs = 0, frags = 0, fragmented = 0, bad = 0, big = 0;
+	unsigned n = 0;
+	pcap_t *p;
+	int rc;
+
+	cr_assert_not_null(dgram);
+	gen_cap(&whole, "whole.pcap", common);
+	snprintf(out, sizeof(out), "pcap:%s", path_in_tmp("frag.pcap"));
+	argv[n++] = "--out";
+	argv[n++] = out;
+	argv[n++] = "--mtu";
+	argv[n++] = "576";
+	for (const char *const *a = common; *a; a++)
+		argv[n++] = *a;
+	argv[n] = NULL;
+	rc = run_gen(argv, err, sizeof(err));
+	cr_assert_eq(rc, 0, "sealcap-gen exited %d: %s", rc, err);
+
+	p = pcap_open_offline(path_in_tmp("frag.pcap"), errbuf);
+	cr_assert_not_null(p, "%s", errbuf);
+	while (pcap_next_ex(p, &h, &d) == 1) {
+		size_t off = 14, l3, hl, plen, foff;
+		bool more, is_frag;
+
+		if (be16(d + 12) == 0x8100)
+			off = 18;
+		l3 = off;
+		if (be16(d + off - 2) == 0x0800) {
+			uint16_t fl = be16(d + l3 + 6);
+
+			hl = 20;
+			plen = be16(d + l3 + 2) - 20;
+			bad += fold(sum_be(d + l3, 20, 0)) != 0xffff;
+			more = fl & 0x2000;
+			foff = (size_t)(fl & 0x1fff) * 8;
+			is_frag = more || foff;
+			big += be16(d + l3 + 2) > 576;
+		} else {
+			hl = 40;
+			plen = be16(d + l3 + 4);
+			is_frag = d[l3 + 6] == 44;
+			more = is_frag && (be16(d + l3 + 42) & 1);
+			foff = is_frag ? (size_t)(be16(d + l3 + 42) & ~7u) : 0;
+			if (is_frag) {
+				bad += d[l3 + 40] != 17;
+				hl += 8;
+				plen -= 8;
+			}
+			big += 40 + be16(d + l3 + 4) > 576;
+		}
+		bad += l3 + hl + plen != h->caplen;
+		if (is_frag) {
+			frags++;
+			/* Fragments arrive in order; all but the last carry 8n bytes. */
+			bad += foff != have || (more && plen % 8 != 0);
+			memcpy(dgram + have, d + l3 + hl, plen);
+			have += plen;
+			if (more)
+				continue;
+			fragmented++;
+		} else {
+			memcpy(dgram, d + l3 + hl, plen);
+			have = plen;
+		}
+		cr_assert_lt(msgs, whole.n);
+		/* The UDP datagram: 8-byte header (length) then the message. */
+		bad += have != whole.p[msgs].len + 8 || be16(dgram + 4) != have ||
+		       memcmp(dgram + 8, whole.p[msgs].msg, whole.p[msgs].len) != 0;
+		msgs++;
+		have = 0;
+	}
+	pcap_close(p);
+	cr_expect_eq(msgs, 400, "%zu datagrams put back together", msgs);
+	cr_expect_gt(fragmented, 100, "only %zu datagrams were fragmented", fragmented);
+	cr_expect_gt(frags, 2 * fragmented - 1);
+	cr_expect_eq(bad, 0, "%zu fragments or datagrams wrong", bad);
+	cr_expect_eq(big, 0, "%zu IP packets longer than the MTU", big);
+	cap_free(&whole);
+	free(dgram);
+}
+
 Test(gen, ipv6_share_default_and_zero)
 {
 	struct cap c;
@@ -667,6 +763,8 @@ Test(gen, bad_flags_exit_2)
 		(const char *[]){ "--out", "pcap:x.pcap", "--start", "yesterday", NULL },
 		(const char *[]){ "--out", "pcap:x.pcap", "--sources", "0", NULL },
 		(const char *[]){ "--out", "pcap:x.pcap", "--pps", "-5", NULL },
+		(const char *[]){ "--out", "pcap:x.pcap", "--mtu", "100", NULL },
+		(const char *[]){ "--out", "udp://127.0.0.1:9", "--mtu", "1500", NULL },
 	};
 	char err[2048];
 

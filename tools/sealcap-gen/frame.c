@@ -13,6 +13,7 @@
 #define ETH_P_IPV6	0x86dd
 #define ETH_P_8021Q	0x8100
 #define IPPROTO_UDP_	17
+#define IPPROTO_FRAG6_	44
 
 static inline void
 put16(uint8_t *p, uint16_t host)
@@ -202,4 +203,57 @@ gen_frame_build(const struct gen_frame_tmpl *t, const void *payload,
 		return 0;
 	memmove(buf + t->len, payload, len);
 	return gen_frame_finish(t, buf + t->len, len, ip_id);
+}
+
+int
+gen_frame_fragment(const struct gen_frame_tmpl *t, const uint8_t *frame, size_t len,
+		   unsigned mtu, uint32_t id, uint8_t *out, size_t cap, uint32_t *lens,
+		   unsigned maxfrags)
+{
+	size_t iph = t->family == 4 ? 20 : 40;
+	size_t fragh = t->family == 4 ? 0 : 8;   /* IPv6 Fragment header */
+	const uint8_t *data = frame + t->l3_off + iph;  /* UDP header onwards */
+	size_t dlen = len - t->l3_off - iph, chunk, off = 0, used = 0;
+	unsigned n = 0;
+
+	if (len - t->l3_off <= mtu)
+		return 0;
+	if (mtu < iph + fragh + 8)
+		return -1;
+	/* Every fragment but the last carries a multiple of 8 bytes. */
+	chunk = (mtu - iph - fragh) & ~(size_t)7;
+	while (off < dlen) {
+		size_t k = dlen - off < chunk ? dlen - off : chunk;
+		size_t flen = t->l3_off + iph + fragh + k;
+		int more = off + k < dlen;
+		uint8_t *f = out + used, *ip;
+
+		if (n == maxfrags || used + flen > cap)
+			return -1;
+		memcpy(f, frame, t->l3_off + iph);
+		ip = f + t->l3_off;
+		if (t->family == 4) {
+			uint16_t csum;
+
+			put16(ip + 2, (uint16_t)(iph + k));
+			put16(ip + 6, (uint16_t)((more ? 0x2000 : 0) | (off / 8)));
+			put16(ip + 10, 0);
+			csum = gen_csum_fold(gen_csum_add(0, ip, 20));
+			memcpy(ip + 10, &csum, 2);
+		} else {
+			uint8_t *fh = ip + 40;
+
+			put16(ip + 4, (uint16_t)(fragh + k));
+			ip[6] = IPPROTO_FRAG6_;
+			fh[0] = IPPROTO_UDP_;
+			fh[1] = 0;
+			put16(fh + 2, (uint16_t)(off | (more ? 1 : 0)));  /* offset in 8s, << 3 */
+			put32(fh + 4, id);
+		}
+		memcpy(f + t->l3_off + iph + fragh, data + off, k);
+		lens[n++] = (uint32_t)flen;
+		used += flen;
+		off += k;
+	}
+	return (int)n;
 }

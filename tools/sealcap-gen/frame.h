@@ -96,6 +96,21 @@ size_t gen_frame_build(const struct gen_frame_tmpl *t, const void *payload,
  * Bytes are summed as they lie in memory, which gives the right checksum on
  * either byte order when it is stored back with memcpy().
  */
+/**
+ * Split the IP packet of @p frame (as gen_frame_finish built it from @p t)
+ * into IP fragments whose IP packets are at most @p mtu bytes: IPv4 with
+ * the fragment fields (RFC 791), IPv6 with a Fragment header (RFC 8200
+ * 4.5, identification @p id).  Each fragment gets the frame's Ethernet and
+ * VLAN header; the fragments go back to back into @p out, their lengths
+ * into @p lens.
+ * @return how many fragments (>= 2), 0 when the packet fits in @p mtu
+ * (nothing written), or -1 when @p cap or @p maxfrags is too small or
+ * @p mtu leaves no room for data.
+ */
+int gen_frame_fragment(const struct gen_frame_tmpl *t, const uint8_t *frame, size_t len,
+		       unsigned mtu, uint32_t id, uint8_t *out, size_t cap, uint32_t *lens,
+		       unsigned maxfrags);
+
 uint32_t gen_csum_add(uint32_t sum, const void *data, size_t len);
 /** Fold an unfolded sum and complement it: the checksum to store. */
 uint16_t gen_csum_fold(uint32_t sum);

@@ -26,6 +26,11 @@
 #define NS              1000000000ull
 /* Each packet buffer: headroom for the headers, then the message. */
 #define PKT_BUF         (GEN_FRAME_HDR_MAX + GEN_MSG_CAP_MIN)
+/* --mtu: smallest (IPv4 hosts must take 576), and fragments per datagram. */
+#define GEN_MTU_MIN     576
+#define FRAGS_MAX       128
+/* One message's fragments: its frame plus a header and Fragment header each. */
+#define FRAG_BUF        (PKT_BUF + FRAGS_MAX * (GEN_FRAME_HDR_MAX + 8))
 
 /* The collector, in the same documentation/benchmark ranges as the sources. */
 static const uint8_t collector_mac[6] = { 0x00, 0x00, 0x5e, 0x00, 0x53, 0x01 };
@@ -55,6 +60,7 @@ struct opts {
 	int vlan_share_set;
 	int count_set;
 	int tcp_only_set;       /* --connections or --framing given */
+	uint32_t mtu;           /* --mtu: fragment IP packets above this; 0: never */
 	const char *dpdk_args;  /* --dpdk-args */
 	uint32_t dpdk_port;     /* --dpdk-port */
 	int dpdk_set;           /* either given */
@@ -196,6 +202,9 @@ usage(FILE *f)
 "      --vlan ID           802.1Q VLAN id of tagged sources, 1..4094; alone it\n"
 "                          tags every source (default: a VLAN per device class)\n"
 "      --vlan-share PCT    percent of sources whose frames are tagged (default 5)\n"
+"      --mtu BYTES         IP packets longer than this go as IP fragments\n"
+"                          (IPv4 fragment fields, IPv6 Fragment header),\n"
+"                          also for --out dpdk; %u..65535 (default: never)\n"
 "\n"
 "DPDK (dpdk, when built with DPDK):\n"
 "      --dpdk-args \"ARGS\"  EAL arguments, split on spaces (default \"-l 0\n"
@@ -213,7 +222,7 @@ usage(FILE *f)
 "  " PROG " --out pcap:mix.pcap --count 100000 --sources 200 --seed 7\n"
 "  " PROG " --out udp://127.0.0.1:5514 --rate 20000 --duration 10 --sources 50\n"
 "  " PROG " --out tcp://[::1]:6514 --framing lf --connections 8 --sources 8\n",
-		GEN_SIZE_MIN, GEN_SIZE_MAX, GEN_SOURCES_MAX);
+		GEN_SIZE_MIN, GEN_SIZE_MAX, GEN_SOURCES_MAX, GEN_MTU_MIN);
 }
 
 static _Noreturn void __attribute__((format(printf, 1, 2)))
@@ -348,7 +357,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		OPT_SOURCES = 256, OPT_SEED, OPT_START, OPT_PPS, OPT_DST_PORT,
 		OPT_IPV6_SHARE, OPT_VLAN, OPT_VLAN_SHARE, OPT_RATE, OPT_DURATION,
 		OPT_CONNECTIONS, OPT_FRAMING, OPT_ALLOW_NONLOCAL,
-		OPT_DPDK_ARGS, OPT_DPDK_PORT,
+		OPT_DPDK_ARGS, OPT_DPDK_PORT, OPT_MTU,
 	};
 	static const struct option longopts[] = {
 		{ "out", required_argument, NULL, 'o' },
@@ -369,6 +378,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "allow-nonlocal", no_argument, NULL, OPT_ALLOW_NONLOCAL },
 		{ "dpdk-args", required_argument, NULL, OPT_DPDK_ARGS },
 		{ "dpdk-port", required_argument, NULL, OPT_DPDK_PORT },
+		{ "mtu", required_argument, NULL, OPT_MTU },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -462,6 +472,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 							   0, 65535);
 			o->dpdk_set = 1;
 			break;
+		case OPT_MTU:
+			o->mtu = (uint32_t)parse_u64("--mtu", optarg, GEN_MTU_MIN, 65535);
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -522,7 +535,8 @@ main(int argc, char **argv)
 	struct gen_pkt *pkts = NULL;
 	struct bucket tb = { 0 };
 	struct sigaction sa;
-	uint8_t *bufs = NULL, *seen = NULL;
+	uint8_t *bufs = NULL, *seen = NULL, *fbufs = NULL;
+	uint32_t *flens = NULL;
 	uint16_t *ip_id = NULL;
 	uint64_t seq = 1, msg_bytes = 0, nsrc_seen = 0, taken = 0, t0, t1, deadline;
 	const char *target;
@@ -540,6 +554,9 @@ main(int argc, char **argv)
 		bad_usage("--connections and --framing apply to tcp:// only");
 	if (o.dpdk_set && strcmp(ops->scheme, "dpdk") != 0)
 		bad_usage("--dpdk-args and --dpdk-port apply to --out dpdk only");
+	if (o.mtu && !(ops->flags & GEN_OUT_F_FRAMES))
+		bad_usage("--mtu applies to outputs that build frames (pcap, dpdk); "
+			  "the kernel fragments udp:// itself");
 	frames = (ops->flags & GEN_OUT_F_FRAMES) != 0;
 	live = (ops->flags & GEN_OUT_F_LIVE) != 0;
 	bmax = ops->burst ? ops->burst : BURST;
@@ -566,7 +583,11 @@ main(int argc, char **argv)
 	seen = calloc(n, 1);
 	pkts = calloc(bmax, sizeof(*pkts));
 	bufs = malloc((size_t)bmax * PKT_BUF);
-	if (!tmpl || !ip_id || !seen || !pkts || !bufs) {
+	if (o.mtu) {
+		fbufs = malloc((size_t)bmax * FRAG_BUF);
+		flens = malloc((size_t)bmax * FRAGS_MAX * sizeof(*flens));
+	}
+	if (!tmpl || !ip_id || !seen || !pkts || !bufs || (o.mtu && (!fbufs || !flens))) {
 		fprintf(stderr, PROG ": out of memory\n");
 		goto out;
 	}
@@ -670,10 +691,27 @@ main(int argc, char **argv)
 			p->seq = seq;
 			p->source = src;
 			p->time_ns = live ? now_rt : gen_mix_time(mix, seq);
+			p->nfrags = 0;
 			if (frames) {
+				uint16_t id = ip_id[src]++;
+
 				p->frame_len = (uint32_t)gen_frame_finish(
-					&tmpl[src], msg, len, ip_id[src]++);
+					&tmpl[src], msg, len, id);
 				p->frame = msg - tmpl[src].len;
+				if (o.mtu) {
+					int nf = gen_frame_fragment(
+						&tmpl[src], p->frame, p->frame_len, o.mtu,
+						(uint32_t)seq, fbufs + (size_t)i * FRAG_BUF,
+						FRAG_BUF, flens + (size_t)i * FRAGS_MAX,
+						FRAGS_MAX);
+
+					/* FRAG_BUF/FRAGS_MAX fit any datagram at GEN_MTU_MIN. */
+					if (nf > 0) {
+						p->nfrags = (uint32_t)nf;
+						p->frags = fbufs + (size_t)i * FRAG_BUF;
+						p->frag_lens = flens + (size_t)i * FRAGS_MAX;
+					}
+				}
 			} else {
 				p->frame = NULL;
 				p->frame_len = 0;
@@ -726,6 +764,8 @@ out:
 	if (out)
 		ops->close(out, NULL, err, sizeof(err));
 	free(bufs);
+	free(fbufs);
+	free(flens);
 	free(pkts);
 	free(seen);
 	free(ip_id);

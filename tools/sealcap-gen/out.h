@@ -42,6 +42,14 @@ struct gen_pkt {
 	uint64_t time_ns;       /**< capture time, ns since the epoch (UTC) */
 	uint64_t seq;
 	uint32_t source;        /**< index into the mix's sources */
+	/*
+	 * --mtu: the frame as IP fragments, back to back in frags, their
+	 * lengths in frag_lens; nfrags 0: send frame whole.  Only outputs
+	 * with GEN_OUT_F_FRAMES see fragments.
+	 */
+	uint32_t nfrags;
+	const uint8_t *frags;
+	const uint32_t *frag_lens;
 };
 
 /** TCP framing (RFC 6587). */

@@ -271,29 +271,29 @@ fail:
  * @return the head, or NULL when the pool is empty (nothing kept).
  */
 static struct rte_mbuf *
-fill(struct gen_out *o, const struct gen_pkt *p)
+fill_frame(struct gen_out *o, const uint8_t *frame, uint32_t len)
 {
 	struct rte_mbuf *head = rte_pktmbuf_alloc(o->pool), *tail = head;
 	uint32_t off = 0;
 
 	if (!head)
 		return NULL;
-	if (p->frame_len > o->memif_bsize && o->memif_bsize && !o->warned) {
+	if (len > o->memif_bsize && o->memif_bsize && !o->warned) {
 		o->warned = true;
 		fprintf(stderr, "sealcap-gen: warning: a %u-byte frame spans "
 			"several %u-byte memif buffers; DPDK 22.11's memif TX "
 			"splits and repeats such frames: give both memif ends "
-			"bsize=16384\n", p->frame_len, o->memif_bsize);
+			"bsize=16384\n", len, o->memif_bsize);
 	}
 	for (;;) {
-		uint32_t k = p->frame_len - off;
+		uint32_t k = len - off;
 
 		if (k > o->seg_room)
 			k = o->seg_room;
-		rte_memcpy(rte_pktmbuf_mtod(tail, uint8_t *), p->frame + off, k);
+		rte_memcpy(rte_pktmbuf_mtod(tail, uint8_t *), frame + off, k);
 		tail->data_len = (uint16_t)k;
 		off += k;
-		if (off == p->frame_len)
+		if (off == len)
 			break;
 		tail->next = rte_pktmbuf_alloc(o->pool);
 		if (!tail->next) {
@@ -303,8 +303,14 @@ fill(struct gen_out *o, const struct gen_pkt *p)
 		tail = tail->next;
 		head->nb_segs++;
 	}
-	head->pkt_len = p->frame_len;
+	head->pkt_len = len;
 	return head;
+}
+
+static struct rte_mbuf *
+fill(struct gen_out *o, const struct gen_pkt *p)
+{
+	return fill_frame(o, p->frame, p->frame_len);
 }
 
 /* Offer @p m[0..k) until taken; @return how many were taken. */
@@ -345,6 +351,54 @@ tx_all(struct gen_out *o, struct rte_mbuf **m, uint32_t k)
 	return done;
 }
 
+/*
+ * --mtu: one message as its IP fragments, each its own mbuf, all offered
+ * until taken.  @return 1 when every fragment was taken, 0 when stopped
+ * (the message counts as failed; fragments not taken are freed).
+ */
+static uint32_t
+send_fragments(struct gen_out *o, const struct gen_pkt *p)
+{
+	struct rte_mbuf *m[GEN_DPDK_BURST];
+	const uint8_t *f = p->frags;
+	uint32_t built = 0, i = 0, taken;
+	uint64_t t = 0;
+
+	while (i < p->nfrags || built) {
+		struct rte_mbuf *x = NULL;
+
+		if (i < p->nfrags && built < GEN_DPDK_BURST) {
+			x = fill_frame(o, f, p->frag_lens[i]);
+			if (x) {
+				m[built++] = x;
+				o->bytes += p->frag_lens[i];
+				f += p->frag_lens[i++];
+				t = 0;
+				continue;
+			}
+		}
+		/* Batch full, pool empty or all built: send (mbufs come back). */
+		if (built) {
+			taken = tx_all(o, m, built);
+			if (taken < built) {
+				rte_pktmbuf_free_bulk(m + taken, built - taken);
+				return 0;
+			}
+			built = 0;
+			continue;
+		}
+		if (!t)
+			t = mono_ms();
+		if (*o->stop || mono_ms() - t >= GEN_DPDK_STALL_S * 1000) {
+			snprintf(o->why, sizeof(o->why), *o->stop ? "interrupted" :
+				 "dpdk: mbuf pool empty for %d s", GEN_DPDK_STALL_S);
+			return 0;
+		}
+		nap_us(20);
+	}
+	return 1;
+}
+
 static uint32_t
 dpdk_out_send_burst(struct gen_out *o, const struct gen_pkt *pkts, uint32_t n)
 {
@@ -356,6 +410,22 @@ dpdk_out_send_burst(struct gen_out *o, const struct gen_pkt *pkts, uint32_t n)
 		uint32_t built = 0, taken;
 		uint64_t t = 0;
 
+		if (pkts[done].nfrags) {
+			if (send_fragments(o, &pkts[done])) {
+				o->sent++;
+				done++;
+				continue;
+			}
+			o->failed += n - done;
+			o->stopped = true;
+			return n;
+		}
+		/* Whole frames up to the next fragmented message. */
+		for (uint32_t j = 1; j < k; j++)
+			if (pkts[done + j].nfrags) {
+				k = j;
+				break;
+			}
 		while (built < k) {
 			m[built] = fill(o, &pkts[done + built]);
 			if (m[built]) {

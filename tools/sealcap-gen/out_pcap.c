@@ -129,6 +129,18 @@ pcap_out_send_burst(struct gen_out *o, const struct gen_pkt *pkts, uint32_t n)
 		h.ts.tv_sec = (time_t)(p->time_ns / 1000000000u);
 		/* tv_usec holds nanoseconds in a nanosecond-precision dump. */
 		h.ts.tv_usec = (suseconds_t)(p->time_ns % 1000000000u / div);
+		if (p->nfrags) {
+			/* --mtu: the fragments, in order, at the message's time. */
+			const uint8_t *f = p->frags;
+
+			for (uint32_t k = 0; k < p->nfrags; k++) {
+				h.caplen = h.len = p->frag_lens[k];
+				pcap_dump((u_char *)o->dumper, &h, f);
+				o->bytes += 16 + p->frag_lens[k];
+				f += p->frag_lens[k];
+			}
+			continue;
+		}
 		h.caplen = p->frame_len;
 		h.len = p->frame_len;
 		pcap_dump((u_char *)o->dumper, &h, p->frame);
