@@ -1002,7 +1002,7 @@ sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *drv, FILE *stats_
 	pthread_join(e->writer, NULL);
 	publish(e);
 	if (drv->stats && stats_out) {
-		char line[512];
+		char line[1024];
 
 		drv->stats(e->drv_priv, line, sizeof(line));
 		fprintf(stats_out, "sealcap: driver %s: %s\n", drv->name, line);
