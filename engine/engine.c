@@ -1178,7 +1178,7 @@ sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *const *drv, unsig
 	publish(e);
 	for (unsigned d = 0; d < e->ndrv && stats_out; d++)
 		if (e->drv[d]->stats) {
-			char line[768];
+			char line[1024];
 
 			e->drv[d]->stats(e->drv_priv[d], line, sizeof(line));
 			fprintf(stats_out, "sealcap: driver %s: %s\n", e->drv[d]->name, line);

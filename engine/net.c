@@ -115,8 +115,12 @@ classify_ipv4(const uint8_t *p, size_t avail, const struct sc_portset *ports,
 	if (unlikely(hlen < IPV4_HLEN || tot < hlen || tot > avail))
 		return SC_NET_MALFORMED;
 	/* Any fragment, whatever it carries, goes to reassembly. */
-	if (unlikely(rd16(p + 6) & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
+	if (unlikely(rd16(p + 6) & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
+		meta->family = 4;
+		*payload = p;
+		*plen = (uint32_t)hlen;
 		return SC_NET_FRAGMENT;
+	}
 	if (p[9] != IPPROTO_UDP)
 		return SC_NET_OTHER;
 
@@ -213,6 +217,9 @@ classify_ipv6(const uint8_t *p, size_t avail, const struct sc_portset *ports,
 		case IPPROTO_FRAGMENT:
 			if (unlikely(end - off < 8))
 				return SC_NET_MALFORMED;
+			meta->family = 6;
+			*payload = p;
+			*plen = (uint32_t)(off + 8);
 			return SC_NET_FRAGMENT;
 		default:
 			/* TCP, ICMPv6, no-next-header, AH, ESP, ... */

@@ -29,10 +29,22 @@
  * mbufs are bounded: while more than the pool can spare are out (the pool
  * minus descriptors, caches and TX rings) a worker copies instead, so the
  * NIC never starves for mbufs because lanes hold them; --dpdk-copy always
- * copies (for comparison).  Every frame not lent is freed with the burst
- * (rte_pktmbuf_free_bulk skips the NULL slots of lent ones).  IP fragments are counted and skipped (reassembly
- * with rte_ip_frag is a later step), and so is every frame that is not UDP
- * syslog (the TAP exception path to the kernel is a later step).  An empty
+ * copies (for comparison).  Every frame not lent (or kept by the reassembly
+ * table) is freed with the burst (rte_pktmbuf_free_bulk skips the NULL
+ * slots of kept ones).  Every frame that is not UDP syslog is skipped (the
+ * TAP exception path to the kernel is a later step).
+ *
+ * IP fragments (reasm.c): each worker owns an rte_ip_frag table of
+ * --frag-flows datagrams in progress, discarded after --frag-timeout-ms.
+ * A completed datagram is linearised, classified again and, when it is UDP
+ * syslog, pushed (copied) flagged SC_REC_REASSEMBLED (and SC_REC_BAD_CSUM
+ * when an IPv4 fragment header or the UDP checksum was wrong), with the
+ * receive time of the burst (or the fragment) that completed it.  Fragments
+ * the table discards (timeout, duplicate, overlap, table full) and datagrams
+ * that are not syslog are counted and skipped; what is still waiting at
+ * stop is counted too.  The held fragments are mbufs of the RX pool, so the
+ * pool check reserves 8 per flow and worker.  --frag-flows 0 turns
+ * reassembly off (fragments are counted and skipped).  An empty
  * poll hands held batches on (sc_rx_flush) and, after DPDK_EMPTY_SPIN in a
  * row, sleeps --idle-sleep-us.  At stop, what the queue already holds is
  * still read (at most one ring).  Receive time: one reading per burst, or
@@ -65,6 +77,14 @@
  * makes the engine wait instead of dropping when its rings are full: a
  * memif peer or a pcap file is then held back instead; a NIC drops in
  * hardware instead (counted as nic).
+ *
+ * Embedding: a process that initialised the EAL itself and made its own
+ * ports (rte_eth_from_rings, as tests/unit/test_dpdk_frames.c does) sets
+ * the option "dpdk-embedded" through set_opt (not a command-line flag) and
+ * names its ports with "dpdk-port".  open() then neither initialises nor
+ * cleans up the EAL and leaves the other ports alone; it still configures,
+ * starts and stops the ports it captures from, and creates and frees its
+ * own pool and fragment tables, so it can run again in the same process.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -97,6 +117,7 @@
 #include <sealcap/record.h>
 
 #include "nicclock.h"
+#include "reasm.h"
 
 #define DPDK_PORTS_MAX 8
 #define DPDK_BURST 32
@@ -111,6 +132,9 @@
 #define DPDK_STATS_MS 100
 #define DPDK_CACHE_LINE 64
 
+/* One burst's discarded fragments must fit the reassembly death row. */
+_Static_assert(DPDK_BURST <= SC_DPDK_REASM_BURST_MAX, "burst larger than the death row");
+
 static struct {
 	const char *eal_args;
 	uint16_t port[DPDK_PORTS_MAX];
@@ -120,14 +144,19 @@ static struct {
 	unsigned ring;
 	const char *syslog_ports;
 	unsigned idle_sleep_us;
+	unsigned frag_flows;
+	unsigned frag_timeout_ms;
 	bool lossless;
 	bool copy;
+	bool embedded;       /* the process owns the EAL (see the file comment) */
 } conf = {
 	.rx_queues = 1,
 	.mbufs = 8191,
 	.ring = 1024,
 	.syslog_ports = "514",
 	.idle_sleep_us = 100,
+	.frag_flows = 256,
+	.frag_timeout_ms = 2000,
 };
 
 static struct sc_driver_ops dpdk_ops;
@@ -144,6 +173,10 @@ static const struct sc_driver_opt dpdk_opts[] = {
 	{ "dpdk-ring", "N", "RX descriptors per queue", "1024" },
 	{ "dpdk-syslog-ports", "LIST", "UDP destination ports that carry syslog", "514" },
 	{ "idle-sleep-us", "US", "sleep this long after 16 empty polls in a row (0: busy-poll)", "100" },
+	{ "frag-flows", "N", "IP datagrams reassembled at once per RX queue, 8 mbufs each at most "
+	  "(0: fragments are skipped)", "256" },
+	{ "frag-timeout-ms", "MS", "discard a datagram whose fragments are not all in after this long",
+	  "2000" },
 	{ "dpdk-lossless", NULL, "wait for the engine instead of dropping (memif/pcap peers are held back)",
 	  NULL },
 	{ "dpdk-copy", NULL, "copy payloads at RX instead of lending mbufs to the sealer lanes", NULL },
@@ -160,6 +193,8 @@ struct dpdk_wstats {
 	uint64_t rejected;   /* sc_rx_push refused (counted by the engine too) */
 	uint64_t lent;       /* mbufs handed over without a copy */
 	uint64_t copied;     /* syslog payloads copied (chained, or over the lending budget) */
+	/* Reassembled datagrams, classified again (frames counted as fragments). */
+	uint64_t reasm_syslog, reasm_other, reasm_malformed;
 };
 
 struct dpdk_port {
@@ -178,6 +213,7 @@ struct dpdk_port {
 struct dpdk_worker {
 	struct dpdk_wstats st;
 	uint8_t *lin;        /* DPDK_LIN_MAX bytes for chained mbufs */
+	struct sc_dpdk_reasm *reasm; /* NULL with --frag-flows 0 */
 	unsigned port;       /* index into dpdk_drv::port */
 	uint16_t queue;
 	int lcore;           /* pinned to this EAL lcore, or -1 */
@@ -250,6 +286,14 @@ drv_set_opt(const char *name, const char *value, char *err, size_t errlen)
 		return opt_uint(name, value, 64, 32768, &conf.ring, err, errlen);
 	if (strcmp(name, "idle-sleep-us") == 0)
 		return opt_uint(name, value, 0, 1000000, &conf.idle_sleep_us, err, errlen);
+	if (strcmp(name, "frag-flows") == 0)
+		return opt_uint(name, value, 0, 65536, &conf.frag_flows, err, errlen);
+	if (strcmp(name, "frag-timeout-ms") == 0)
+		return opt_uint(name, value, 1, 3600000, &conf.frag_timeout_ms, err, errlen);
+	if (strcmp(name, "dpdk-embedded") == 0) {
+		conf.embedded = true;
+		return 0;
+	}
 	if (strcmp(name, "dpdk-syslog-ports") == 0) {
 		struct sc_portset s;
 
@@ -516,11 +560,15 @@ static void *
 drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 {
 	struct dpdk_drv *d;
-	unsigned need, nq, cache;
+	unsigned need, held, nq, cache;
 	int bit;
 
-	if (eal_used) {
+	if (eal_used && !conf.embedded) {
 		snprintf(err, errlen, "dpdk: the EAL was already initialised in this process");
+		return NULL;
+	}
+	if (conf.embedded && conf.eal_args) {
+		snprintf(err, errlen, "dpdk: --dpdk-args with dpdk-embedded: the process owns the EAL");
 		return NULL;
 	}
 	if (conf.nports == 0)
@@ -554,11 +602,13 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 			goto nomem;
 	}
 
-	if (eal_init(conf.eal_args ? conf.eal_args : default_eal_args, err, errlen) != 0) {
-		drv_close(d);
-		return NULL;
+	if (!conf.embedded) {
+		if (eal_init(conf.eal_args ? conf.eal_args : default_eal_args, err, errlen) != 0) {
+			drv_close(d);
+			return NULL;
+		}
+		d->eal = true;
 	}
-	d->eal = true;
 	if (rte_eth_dev_count_avail() == 0) {
 		snprintf(err, errlen, "dpdk: no ports (EAL found no device: check --vdev=... in --dpdk-args, "
 			 "the PCI binding, or an earlier 'vdev_probe(): failed to initialize' log line)");
@@ -576,14 +626,19 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 
 	/*
 	 * Mbufs the pool must hold beyond what is in flight: every RX
-	 * descriptor, a TX ring per port, a burst and a cache per worker.
+	 * descriptor, a TX ring per port, a burst and a cache per worker,
+	 * and the fragments each worker's reassembly table may hold.
 	 */
 	cache = conf.mbufs / 2 < DPDK_CACHE ? conf.mbufs / 2 : DPDK_CACHE;
 	need = nq * (conf.ring + DPDK_BURST + cache + cache / 2) + conf.nports * DPDK_TX_DESC;
-	if (conf.mbufs < need) {
+	held = nq * conf.frag_flows * SC_DPDK_REASM_FRAGS_MAX;
+	if (conf.mbufs < need + held) {
 		snprintf(err, errlen, "--dpdk-mbufs %u is too few for %u queues of %u descriptors "
-			 "(+ per-worker caches and TX rings): give at least %u (and EAL -m >= %u MB with --no-huge)",
-			 conf.mbufs, nq, conf.ring, need, mem_mb_for(need));
+			 "(+ per-worker caches and TX rings) and %u held fragments (--frag-flows %u x %d "
+			 "per queue): give at least %u (and EAL -m >= %u MB with --no-huge), "
+			 "or lower --frag-flows",
+			 conf.mbufs, nq, conf.ring, held, conf.frag_flows, SC_DPDK_REASM_FRAGS_MAX,
+			 need + held, mem_mb_for(need + held));
 		goto fail;
 	}
 	d->lend_max = conf.copy ? 0 : conf.mbufs - need;
@@ -605,6 +660,13 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 	for (unsigned i = 0; i < d->nports; i++)
 		if (port_setup(d, &d->port[i], err, errlen) != 0)
 			goto fail;
+	for (unsigned i = 0; conf.frag_flows && i < nq; i++) {
+		d->w[i].reasm = sc_dpdk_reasm_create(conf.frag_flows, conf.frag_timeout_ms,
+						     rte_eth_dev_socket_id(d->port[d->w[i].port].id),
+						     err, errlen);
+		if (d->w[i].reasm == NULL)
+			goto fail;
+	}
 	/* Registered by a PMD at start (net_pcap does); the flag says it is set. */
 	d->ts_off = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
 	bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
@@ -666,9 +728,80 @@ fold_port_drops(struct dpdk_port *p, struct sc_rx *rx)
 }
 
 /*
+ * An IP fragment (sc_net_classify gave its L2/L3 lengths) goes to the
+ * worker's reassembly table; a datagram it completes is classified again
+ * and pushed when it is UDP syslog.
+ * @return true when the table took @p m (the caller must not free it).
+ */
+static __rte_noinline bool
+take_fragment(struct dpdk_drv *d, struct dpdk_worker *w, const struct dpdk_port *p,
+	      struct sc_rx *rx, struct rte_mbuf *m, uint32_t l2_len, uint32_t l3_len)
+{
+	const uint8_t *frame, *payload;
+	struct rte_mbuf *whole;
+	uint32_t len, plen, flags = 0;
+	struct sc_pkt meta;
+	int64_t ts = 0;
+
+	w->st.fragments++;
+	if (w->reasm == NULL) {
+		sc_rx_skip(rx, 1);
+		return false;
+	}
+	/* The datagram is received when its last fragment is. */
+	if (p->ts_us && (m->ol_flags & d->ts_flag))
+		ts = (int64_t)*RTE_MBUF_DYNFIELD(m, d->ts_off, rte_mbuf_timestamp_t *) * 1000;
+	switch (sc_dpdk_reasm_take(w->reasm, m, l2_len, l3_len, &whole, &flags)) {
+	case SC_DPDK_REASM_HELD:
+		return true;
+	case SC_DPDK_REASM_DONE:
+		break;
+	default:
+		sc_rx_skip(rx, 1);
+		return false;
+	}
+	/* At most 65535 bytes of IP datagram plus tags: fits the buffer. */
+	len = rte_pktmbuf_pkt_len(whole);
+	if (unlikely(len > DPDK_LIN_MAX))
+		len = DPDK_LIN_MAX;
+	frame = rte_pktmbuf_read(whole, 0, len, w->lin);
+	memset(&meta, 0, sizeof(meta));
+	switch (frame == NULL ? SC_NET_MALFORMED :
+		sc_net_classify(frame, len, &d->syslog_ports, &meta, &payload, &plen)) {
+	case SC_NET_SYSLOG:
+		w->st.reasm_syslog++;
+		meta.flags |= flags;
+		if (ts != 0) {
+			meta.rx_ns = ts;
+			meta.flags |= SC_REC_NIC_TIME;
+			w->st.nic_time++;
+		}
+		if (unlikely(plen > d->max_msg)) {
+			plen = d->max_msg;
+			meta.flags |= SC_REC_TRUNCATED;
+			w->st.truncated++;
+		}
+		if (unlikely(sc_rx_push(rx, &meta, payload, plen) != 0))
+			w->st.rejected++;
+		break;
+	case SC_NET_OTHER:
+		w->st.reasm_other++;
+		sc_rx_skip(rx, 1);
+		break;
+	default:
+		/* Also a fragment inside a fragment: not reassembled twice. */
+		w->st.reasm_malformed++;
+		sc_rx_skip(rx, 1);
+		break;
+	}
+	rte_pktmbuf_free(whole);
+	return true;
+}
+
+/*
  * Classify one frame and hand syslog to the engine.  @return true when the
- * mbuf was lent to the engine (the caller must not free it), false when
- * the caller frees it.  *lend is the worker's remaining lending budget.
+ * mbuf was kept (lent to the engine, or held by the reassembly table): the
+ * caller must not free it.  *lend is the worker's remaining lending budget.
  */
 static inline bool
 take_frame(struct dpdk_drv *d, struct dpdk_worker *w, const struct dpdk_port *p,
@@ -735,10 +868,8 @@ take_frame(struct dpdk_drv *d, struct dpdk_worker *w, const struct dpdk_port *p,
 		sc_rx_skip(rx, 1);
 		break;
 	case SC_NET_FRAGMENT:
-		/* Reassembly (rte_ip_frag) is a later step: counted, skipped. */
-		w->st.fragments++;
-		sc_rx_skip(rx, 1);
-		break;
+		/* payload: the IP header, plen: the L3 length (net.h). */
+		return take_fragment(d, w, p, rx, m, (uint32_t)(payload - frame), plen);
 	default:
 		w->st.malformed++;
 		sc_rx_skip(rx, 1);
@@ -747,8 +878,27 @@ take_frame(struct dpdk_drv *d, struct dpdk_worker *w, const struct dpdk_port *p,
 	return false;
 }
 
+/* Around each burst: expire old datagrams; free what the table discarded. */
+static inline void
+frag_begin(struct dpdk_worker *w)
+{
+	if (w->reasm != NULL)
+		sc_dpdk_reasm_begin(w->reasm, rte_rdtsc());
+}
+
+static inline void
+frag_end(struct dpdk_worker *w, struct sc_rx *rx)
+{
+	if (w->reasm != NULL) {
+		uint64_t n = sc_dpdk_reasm_end(w->reasm);
+
+		if (n != 0)
+			sc_rx_skip(rx, n);
+	}
+}
+
 /*
- * One burst: classify, lend or copy, free what was not lent.  The lending
+ * One burst: classify, lend, copy or hold fragments, free the rest.  The lending
  * budget is read once per burst (two loads) and charged once (one atomic).
  */
 static void
@@ -765,6 +915,7 @@ take_burst(struct dpdk_drv *d, struct dpdk_worker *w, const struct dpdk_port *p,
 
 	w->st.bursts++;
 	sc_rx_burst_begin(rx);
+	frag_begin(w);
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
@@ -774,6 +925,7 @@ take_burst(struct dpdk_drv *d, struct dpdk_worker *w, const struct dpdk_port *p,
 	if (budget != lend)
 		atomic_fetch_add_explicit(&d->lent, budget - lend, memory_order_relaxed);
 	rte_pktmbuf_free_bulk(pkts, n);
+	frag_end(w, rx);
 	sc_rx_burst_end(rx);
 }
 
@@ -850,6 +1002,9 @@ drv_run(void *priv, struct sc_rx *rx, unsigned worker)
 			break;
 		take_burst(d, w, p, rx, pkts, n);
 	}
+	/* Datagrams still incomplete will not be: count them, free their mbufs. */
+	if (w->reasm != NULL)
+		sc_rx_skip(rx, sc_dpdk_reasm_flush(w->reasm));
 	if (folds)
 		fold_port_drops(p, rx);
 	sc_rx_flush(rx);
@@ -865,6 +1020,7 @@ drv_stats(void *priv, char *buf, size_t len)
 {
 	struct dpdk_drv *d = priv;
 	struct dpdk_wstats t = { 0 };
+	struct sc_dpdk_reasm_stats f = { 0 };
 	unsigned unregistered = 0;
 	size_t n = 0;
 
@@ -884,7 +1040,22 @@ drv_stats(void *priv, char *buf, size_t len)
 		t.rejected += s->rejected;
 		t.lent += s->lent;
 		t.copied += s->copied;
+		t.reasm_syslog += s->reasm_syslog;
+		t.reasm_other += s->reasm_other;
+		t.reasm_malformed += s->reasm_malformed;
 		unregistered += !d->w[i].registered;
+		if (d->w[i].reasm != NULL) {
+			const struct sc_dpdk_reasm_stats *r = sc_dpdk_reasm_stats(d->w[i].reasm);
+
+			f.taken += r->taken;
+			f.reassembled += r->reassembled;
+			f.dropped += r->dropped;
+			f.expired += r->expired;
+			f.at_stop += r->at_stop;
+			f.refused_ext += r->refused_ext;
+			f.refused_len += r->refused_len;
+			f.bad_hdr_csum += r->bad_hdr_csum;
+		}
 	}
 	n += (size_t)snprintf(buf + n, len - n,
 			      "frames=%" PRIu64 " syslog=%" PRIu64 " other=%" PRIu64 " fragments=%" PRIu64
@@ -893,6 +1064,17 @@ drv_stats(void *priv, char *buf, size_t len)
 			      " lent=%" PRIu64 " copied=%" PRIu64 " bursts=%" PRIu64,
 			      t.frames, t.syslog, t.other, t.fragments, t.malformed, t.multiseg, t.cut,
 			      t.truncated, t.nic_time, t.rejected, t.lent, t.copied, t.bursts);
+	/* Fragments: taken = in datagrams + dropped + expired + at-stop + still held. */
+	if (t.fragments != 0 && n < len)
+		n += (size_t)snprintf(buf + n, len - n,
+				      "; reassembled=%" PRIu64 " reasm-syslog=%" PRIu64 " reasm-other=%" PRIu64
+				      " reasm-malformed=%" PRIu64 " frag-taken=%" PRIu64 " frag-dropped=%" PRIu64
+				      " frag-expired=%" PRIu64 " frag-at-stop=%" PRIu64
+				      " frag-refused-ext=%" PRIu64 " frag-refused-len=%" PRIu64
+				      " frag-bad-ip-csum=%" PRIu64,
+				      f.reassembled, t.reasm_syslog, t.reasm_other, t.reasm_malformed,
+				      f.taken, f.dropped, f.expired, f.at_stop, f.refused_ext,
+				      f.refused_len, f.bad_hdr_csum);
 	for (unsigned i = 0; i < d->nports && n < len; i++) {
 		struct rte_eth_stats s;
 
@@ -915,6 +1097,9 @@ drv_close(void *priv)
 
 	if (d == NULL)
 		return;
+	/* Held fragments go back to the pool while it exists. */
+	for (unsigned i = 0; d->w && i < d->nw; i++)
+		sc_dpdk_reasm_destroy(d->w[i].reasm);
 	for (unsigned i = 0; i < d->nports; i++) {
 		if (d->port[i].started)
 			rte_eth_dev_stop(d->port[i].id);

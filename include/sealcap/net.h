@@ -51,6 +51,13 @@ enum sc_net_class {
  * Classify an Ethernet frame.  On SC_NET_SYSLOG fills @p meta (addresses,
  * ports, transport, SC_REC_BAD_CSUM when a checksum is wrong) and points
  * @p payload / @p plen at the UDP payload.
+ *
+ * On SC_NET_FRAGMENT, for reassembly: @p payload points at the IP header
+ * (so payload - frame is the L2 length, tags included), @p plen is the L3
+ * length (IPv4: IHL * 4; IPv6: up to and including the fragment header,
+ * extension headers before it included) and meta->family is 4 or 6; the
+ * rest of @p meta is not set.  The IPv4 header checksum of a fragment is
+ * not checked here.  Both lengths lie inside the frame.
  */
 enum sc_net_class sc_net_classify(const uint8_t *frame, size_t len,
 				  const struct sc_portset *ports, struct sc_pkt *meta,

@@ -387,6 +387,14 @@ run_at(const uint8_t *b, size_t len, size_t skew)
 			  pl - (buf + skew), r.plen, len);
 		r.poff = (size_t)(pl - (buf + skew));
 	}
+	if (r.c == SC_NET_FRAGMENT) {
+		/* payload: the IP header; plen: the L3 length, inside the frame. */
+		cr_assert(pl >= buf + skew && pl <= buf + skew + len &&
+			  r.plen <= (size_t)(buf + skew + len - pl),
+			  "fragment headers outside the frame: off %td l3 %u len %zu",
+			  pl - (buf + skew), r.plen, len);
+		r.poff = (size_t)(pl - (buf + skew));
+	}
 	free(buf);
 	return r;
 }
@@ -784,6 +792,63 @@ Test(net, other_ethertypes)
 }
 
 /* ---- fragments ---------------------------------------------------------- */
+
+/* A fragment, with the L2/L3 lengths reassembly needs. */
+static void
+expect_fragment(const struct frame *f, int family, size_t l3_len)
+{
+	struct res r = run(f->b, f->len);
+
+	if (r.c != SC_NET_FRAGMENT)
+		dump(f->b, f->len);
+	cr_assert_eq(r.c, SC_NET_FRAGMENT, "got %s", cname(r.c));
+	cr_expect_eq(r.poff, f->l3, "IP header at %zu want %zu", r.poff, f->l3);
+	cr_expect_eq(r.plen, l3_len, "L3 length %u want %zu", r.plen, l3_len);
+	cr_expect_eq(r.meta.family, family);
+}
+
+Test(net, fragment_header_lengths)
+{
+	struct frame f;
+
+	{
+		struct spec s = { .family = 4, .v4_frag = 0x2000 };
+
+		build(&s, &f);
+		expect_fragment(&f, 4, 20);
+		s.v4_opt = 12;
+		s.tpid[0] = 0x8100;
+		build(&s, &f);
+		expect_fragment(&f, 4, 32);
+		s.tpid[0] = 0x88a8;
+		s.tpid[1] = 0x8100;
+		s.v4_opt = 40;
+		s.v4_frag = 0x0010; /* last fragment, offset 128 */
+		build(&s, &f);
+		expect_fragment(&f, 4, 60);
+		cr_expect_eq(f.l3, 22);
+	}
+	{
+		struct spec s = { .family = 6, .next = 1, .ext = { EXT_FRAG } };
+
+		build(&s, &f);
+		expect_fragment(&f, 6, 48);
+		/* Extension headers before the fragment header count in L3. */
+		s.next = 3;
+		s.ext[0] = EXT_HBH;
+		s.ext[1] = EXT_DST;
+		s.ext[2] = EXT_FRAG;
+		s.tpid[0] = 0x8100;
+		build(&s, &f);
+		expect_fragment(&f, 6, 64);
+		/* ... those after it do not: they are fragment payload. */
+		s.next = 2;
+		s.ext[0] = EXT_FRAG;
+		s.ext[1] = EXT_DST;
+		build(&s, &f);
+		expect_fragment(&f, 6, 48);
+	}
+}
 
 Test(net, fragments)
 {
