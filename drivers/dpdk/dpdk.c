@@ -97,6 +97,7 @@
 #include <sealcap/record.h>
 
 #include "nicclock.h"
+#include "xdp.h"
 
 #define DPDK_PORTS_MAX 8
 #define DPDK_BURST 32
@@ -147,6 +148,7 @@ static const struct sc_driver_opt dpdk_opts[] = {
 	{ "dpdk-lossless", NULL, "wait for the engine instead of dropping (memif/pcap peers are held back)",
 	  NULL },
 	{ "dpdk-copy", NULL, "copy payloads at RX instead of lending mbufs to the sealer lanes", NULL },
+	SC_XDP_OPTS, /* --af-xdp (xdp.c) */
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -272,6 +274,8 @@ drv_set_opt(const char *name, const char *value, char *err, size_t errlen)
 		dpdk_ops.lossless = true;
 		return 0;
 	}
+	if (sc_xdp_is_opt(name))
+		return sc_xdp_set_opt(name, value, err, errlen);
 	snprintf(err, errlen, "dpdk driver has no option --%s", name);
 	return -EINVAL;
 }
@@ -516,19 +520,27 @@ static void *
 drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 {
 	struct dpdk_drv *d;
-	unsigned need, nq, cache;
-	int bit;
+	unsigned need, nq, cache, nports;
+	char *eal_args;
+	int bit, rc;
 
 	if (eal_used) {
 		snprintf(err, errlen, "dpdk: the EAL was already initialised in this process");
 		return NULL;
 	}
-	if (conf.nports == 0)
+	/* --af-xdp ports follow the --dpdk-port ones (port 0 only without either). */
+	if (conf.nports == 0 && sc_xdp_count() == 0)
 		conf.port[conf.nports++] = 0;
-	nq = conf.nports * conf.rx_queues;
+	nports = conf.nports + sc_xdp_count();
+	if (nports > DPDK_PORTS_MAX) {
+		snprintf(err, errlen, "dpdk: %u --dpdk-port + %u --af-xdp ports, at most %d", conf.nports,
+			 sc_xdp_count(), DPDK_PORTS_MAX);
+		return NULL;
+	}
+	nq = nports * conf.rx_queues;
 	if (nq > SC_WORKERS_MAX) {
 		snprintf(err, errlen, "dpdk: %u ports x --rx-queues %u = %u workers, at most %d",
-			 conf.nports, conf.rx_queues, nq, SC_WORKERS_MAX);
+			 nports, conf.rx_queues, nq, SC_WORKERS_MAX);
 		return NULL;
 	}
 	d = aligned_alloc(DPDK_CACHE_LINE, (sizeof(*d) + DPDK_CACHE_LINE - 1) &
@@ -554,7 +566,12 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 			goto nomem;
 	}
 
-	if (eal_init(conf.eal_args ? conf.eal_args : default_eal_args, err, errlen) != 0) {
+	/* --af-xdp adds its --vdev arguments (xdp.c). */
+	eal_args = sc_xdp_eal_args(conf.eal_args ? conf.eal_args : default_eal_args, conf.rx_queues,
+				   err, errlen);
+	rc = eal_args ? eal_init(eal_args, err, errlen) : -EINVAL;
+	free(eal_args);
+	if (rc != 0) {
 		drv_close(d);
 		return NULL;
 	}
@@ -572,7 +589,19 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 		}
 		d->port[i].id = conf.port[i];
 	}
-	d->nports = conf.nports;
+	for (unsigned i = 0; i < sc_xdp_count(); i++) {
+		uint16_t id;
+
+		if (sc_xdp_port_id(i, &id, err, errlen) != 0)
+			goto fail;
+		for (unsigned k = 0; k < conf.nports; k++)
+			if (conf.port[k] == id) {
+				snprintf(err, errlen, "--dpdk-port %u is also an --af-xdp port", id);
+				goto fail;
+			}
+		d->port[conf.nports + i].id = id;
+	}
+	d->nports = nports;
 
 	/*
 	 * Mbufs the pool must hold beyond what is in flight: every RX
@@ -632,6 +661,10 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 		if (d->w[i].lcore >= 0)
 			fprintf(stderr, "sealcap: dpdk worker %u (port %u queue %u) pinned to lcore %d\n",
 				i, d->port[d->w[i].port].id, d->w[i].queue, d->w[i].lcore);
+	/* The PMD attached the program at RX queue setup: now give it the ports. */
+	for (unsigned i = 0; i < sc_xdp_count(); i++)
+		if (sc_xdp_start(i, &d->syslog_ports, conf.syslog_ports, err, errlen) != 0)
+			goto fail;
 	*nb_workers = nq;
 	return d;
 
@@ -903,6 +936,8 @@ drv_stats(void *priv, char *buf, size_t len)
 				      " rx_nombuf=%" PRIu64, d->port[i].id, s.ipackets, s.imissed,
 				      s.ierrors, s.rx_nombuf);
 	}
+	if (n < len)
+		n += sc_xdp_stats(buf + n, len - n);
 	if (unregistered && n < len)
 		snprintf(buf + n, len - n, "; %u worker(s) without an lcore id (no mempool cache)",
 			 unregistered);
@@ -926,6 +961,7 @@ drv_close(void *priv)
 		RTE_ETH_FOREACH_DEV(pid)
 			rte_eth_dev_close(pid);
 	}
+	sc_xdp_close();
 	rte_mempool_free(d->pool);
 	if (d->eal)
 		rte_eal_cleanup();
