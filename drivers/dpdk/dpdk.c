@@ -608,7 +608,10 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 	 * descriptor, a TX ring per port, a burst and a cache per worker.
 	 */
 	cache = conf.mbufs / 2 < DPDK_CACHE ? conf.mbufs / 2 : DPDK_CACHE;
-	need = nq * (conf.ring + DPDK_BURST + cache + cache / 2) + conf.nports * DPDK_TX_DESC;
+	need = nq * (conf.ring + DPDK_BURST + cache + cache / 2) + d->nports * DPDK_TX_DESC;
+	/* The af_xdp PMD keeps its fill ring stocked, whatever --dpdk-ring says. */
+	if (conf.ring < SC_XDP_FILL_MBUFS)
+		need += sc_xdp_count() * conf.rx_queues * (SC_XDP_FILL_MBUFS - conf.ring);
 	if (conf.mbufs < need) {
 		snprintf(err, errlen, "--dpdk-mbufs %u is too few for %u queues of %u descriptors "
 			 "(+ per-worker caches and TX rings): give at least %u (and EAL -m >= %u MB with --no-huge)",
@@ -616,8 +619,12 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 		goto fail;
 	}
 	d->lend_max = conf.copy ? 0 : conf.mbufs - need;
-	d->pool = rte_pktmbuf_pool_create("sc_rx_pool", conf.mbufs, cache, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	/* af_xdp registers the pool's memory with the kernel: a pool of its own shape (xdp.c). */
+	if (sc_xdp_count())
+		d->pool = sc_xdp_pool_create("sc_rx_pool", conf.mbufs, cache, (int)rte_socket_id());
+	else
+		d->pool = rte_pktmbuf_pool_create("sc_rx_pool", conf.mbufs, cache, 0,
+						  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (d->pool == NULL) {
 		int e2 = rte_errno;
 

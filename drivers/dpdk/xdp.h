@@ -31,10 +31,19 @@
 
 #include <sealcap/net.h>
 
+struct rte_mempool;
+
 #define SC_XDP_OPTS \
 	{ "af-xdp", "IFACE", "capture UDP syslog from IFACE through AF_XDP with sealcap's XDP program; " \
 	  "everything else stays with the kernel (repeatable; adds its --vdev itself)", NULL }, \
 	{ "af-xdp-prog", "PATH", "XDP program object for --af-xdp", "sc_xdp.o of this build or install" }
+
+/*
+ * Mbufs the af_xdp PMD (DPDK 22.11) holds per queue in its fill ring
+ * (ETH_AF_XDP_DFLT_NUM_DESCS = XSK_RING_CONS__DEFAULT_NUM_DESCS): it stocks
+ * that many at queue setup and refills what each burst took.
+ */
+#define SC_XDP_FILL_MBUFS 2048
 
 /** True when @p name is one of SC_XDP_OPTS. */
 bool sc_xdp_is_opt(const char *name);
@@ -56,6 +65,23 @@ unsigned sc_xdp_count(void);
  * @return a malloc'd string (the caller frees it), or NULL with a message.
  */
 char *sc_xdp_eal_args(const char *base, unsigned rx_queues, char *err, size_t errlen);
+
+/**
+ * The mbuf pool for a run with --af-xdp ports: as rte_pktmbuf_pool_create
+ * (default data room, no private area) but with its objects packed back to
+ * back in one chunk of memory.  The af_xdp PMD (22.11) registers the pool
+ * with the kernel as one UMEM of (objects x object size) bytes from the
+ * first chunk's start; a default pool pads objects so none crosses a page
+ * (with --no-huge: 4 KiB per 2.3 KiB mbuf), so the UMEM would end ~40 %
+ * short of the pool, and RX stops the first time the PMD hands the kernel
+ * an mbuf beyond it (seen here as a stall after 4736 packets once mbufs
+ * were lent to the lanes).  Objects may cross 4 KiB pages: the kernel's
+ * copy mode does not mind; zero-copy on physically scattered 4 KiB pages
+ * would (hugepages are physically contiguous within a page).
+ * @return the pool, or NULL with rte_errno set (ENOMEM: it did not fit in
+ * one chunk).
+ */
+struct rte_mempool *sc_xdp_pool_create(const char *name, unsigned n, unsigned cache, int socket);
 
 /**
  * The ethdev port of the @p i-th --af-xdp interface (after rte_eal_init).
