@@ -576,6 +576,19 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 		return NULL;
 	}
 	d->eal = true;
+	/* Ports of --af-xdp (xdp.c) first: their failure says more than "no ports". */
+	for (unsigned i = 0; i < sc_xdp_count(); i++) {
+		uint16_t id;
+
+		if (sc_xdp_port_id(i, &id, err, errlen) != 0)
+			goto fail;
+		for (unsigned k = 0; k < conf.nports; k++)
+			if (conf.port[k] == id) {
+				snprintf(err, errlen, "--dpdk-port %u is also an --af-xdp port", id);
+				goto fail;
+			}
+		d->port[conf.nports + i].id = id;
+	}
 	if (rte_eth_dev_count_avail() == 0) {
 		snprintf(err, errlen, "dpdk: no ports (EAL found no device: check --vdev=... in --dpdk-args, "
 			 "the PCI binding, or an earlier 'vdev_probe(): failed to initialize' log line)");
@@ -588,18 +601,6 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 			goto fail;
 		}
 		d->port[i].id = conf.port[i];
-	}
-	for (unsigned i = 0; i < sc_xdp_count(); i++) {
-		uint16_t id;
-
-		if (sc_xdp_port_id(i, &id, err, errlen) != 0)
-			goto fail;
-		for (unsigned k = 0; k < conf.nports; k++)
-			if (conf.port[k] == id) {
-				snprintf(err, errlen, "--dpdk-port %u is also an --af-xdp port", id);
-				goto fail;
-			}
-		d->port[conf.nports + i].id = id;
 	}
 	d->nports = nports;
 
