@@ -699,7 +699,7 @@ fold_port_drops(struct dpdk_port *p, struct sc_rx *rx)
 
 	if (rte_eth_stats_get(p->id, &s) != 0)
 		return;
-	lost = s.imissed + s.ierrors + s.rx_nombuf;
+	lost = s.imissed + s.ierrors + s.rx_nombuf + sc_xdp_port_lost(p->id);
 	if (lost > p->nic_folded) {
 		sc_rx_drop(rx, SC_DROP_NIC, lost - p->nic_folded);
 		p->nic_folded = lost;

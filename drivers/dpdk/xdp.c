@@ -19,12 +19,15 @@
  * sealcap killed with SIGKILL: only a clean exit detaches) is refused here
  * with the command that removes it, rather than detached behind anyone's back.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/if_xdp.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <rte_errno.h>
@@ -55,10 +58,15 @@ struct xdp_iface {
 	int stats_fd;         /* sc_xdp_stats */
 };
 
+/* AF_XDP sockets of this process (the PMD's: one per queue). */
+#define XDP_XSK_MAX 64
+
 static struct {
 	struct xdp_iface ifc[XDP_IFACES_MAX];
 	unsigned n;
 	const char *prog;     /* --af-xdp-prog */
+	int xsk[XDP_XSK_MAX];
+	unsigned nxsk;
 } xs;
 
 bool
@@ -387,6 +395,69 @@ find_maps(struct xdp_iface *f, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The PMD keeps its AF_XDP sockets to itself, and 22.11 counts only their
+ * rx_dropped (no fill-ring buffer) as imissed, not rx_ring_full (the
+ * socket's RX ring was full: the worker fell behind), which the kernel
+ * drops just as silently.  Every AF_XDP socket of this process is the
+ * PMD's, so they are found by address family once all ports started, and
+ * read with XDP_STATISTICS.  They cannot be told apart by interface (no
+ * getsockname, and sock_diag for AF_XDP is an optional kernel feature).
+ */
+static void
+find_xsks(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	xs.nxsk = 0;
+	if (dir == NULL)
+		return;
+	while ((de = readdir(dir)) != NULL && xs.nxsk < XDP_XSK_MAX) {
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+		int dom = 0;
+		socklen_t len = sizeof(dom);
+
+		if (*end != '\0' || end == de->d_name || fd == dirfd(dir))
+			continue;
+		if (getsockopt((int)fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) == 0 && dom == AF_XDP)
+			xs.xsk[xs.nxsk++] = (int)fd;
+	}
+	closedir(dir);
+}
+
+/* XDP_STATISTICS summed over the PMD's sockets. */
+static void
+xsk_stats(struct xdp_statistics *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned k = 0; k < xs.nxsk; k++) {
+		struct xdp_statistics st;
+		socklen_t len = sizeof(st);
+
+		memset(&st, 0, sizeof(st));
+		if (getsockopt(xs.xsk[k], SOL_XDP, XDP_STATISTICS, &st, &len) != 0)
+			continue;
+		sum->rx_dropped += st.rx_dropped;
+		sum->rx_invalid_descs += st.rx_invalid_descs;
+		sum->rx_ring_full += st.rx_ring_full;
+		sum->rx_fill_ring_empty_descs += st.rx_fill_ring_empty_descs;
+	}
+}
+
+uint64_t
+sc_xdp_port_lost(uint16_t port)
+{
+	struct xdp_statistics st;
+
+	/* All sockets' losses go to the first --af-xdp port (see find_xsks). */
+	if (xs.n == 0 || xs.nxsk == 0 || port != xs.ifc[0].port)
+		return 0;
+	xsk_stats(&st);
+	return st.rx_ring_full;
+}
+
 int
 sc_xdp_start(unsigned i, const struct sc_portset *ports, const char *ports_str, char *err,
 	     size_t errlen)
@@ -400,6 +471,9 @@ sc_xdp_start(unsigned i, const struct sc_portset *ports, const char *ports_str, 
 	rc = find_maps(f, err, errlen);
 	if (rc != 0)
 		return rc;
+	/* Called for each interface after all ports started: the sockets exist. */
+	if (i == 0)
+		find_xsks();
 	/* 8 KiB: off the stack. */
 	v = calloc(1, sizeof(*v));
 	if (v == NULL) {
@@ -454,12 +528,23 @@ sc_xdp_stats(char *buf, size_t len)
 		}
 	}
 	free(per);
+	if (xs.nxsk && n + 1 < len) {
+		struct xdp_statistics st;
+
+		xsk_stats(&st);
+		n += (size_t)snprintf(buf + n, len - n, "; xsk (%u): ring-full=%" PRIu64 " fill-empty=%"
+				      PRIu64 " invalid=%" PRIu64, xs.nxsk, (uint64_t)st.rx_ring_full,
+				      (uint64_t)st.rx_fill_ring_empty_descs,
+				      (uint64_t)st.rx_invalid_descs);
+	}
 	return n < len ? n : len - 1;
 }
 
 void
 sc_xdp_close(void)
 {
+	/* The PMD closes the sockets themselves. */
+	xs.nxsk = 0;
 	for (unsigned i = 0; i < xs.n; i++) {
 		if (xs.ifc[i].ports_fd >= 0)
 			close(xs.ifc[i].ports_fd);
@@ -498,6 +583,13 @@ sc_xdp_start(unsigned i, const struct sc_portset *ports, const char *ports_str, 
 	(void)ports_str;
 	snprintf(err, errlen, "--af-xdp: built without libbpf");
 	return -ENOTSUP;
+}
+
+uint64_t
+sc_xdp_port_lost(uint16_t port)
+{
+	(void)port;
+	return 0;
 }
 
 size_t

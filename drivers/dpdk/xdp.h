@@ -19,6 +19,7 @@
  *                         program while setting up its RX queues): writes
  *                         the syslog ports into the program's sc_ports map
  *                         and prints the ready line
+ *   sc_xdp_port_lost      with the port's loss counters (every 100 ms)
  *   sc_xdp_stats          for the driver's stats line
  *   sc_xdp_close          after the ports are closed (the PMD detaches)
  * All of it is start-up, stats or shutdown code: nothing on the packet path.
@@ -98,6 +99,16 @@ int sc_xdp_port_id(unsigned i, uint16_t *port, char *err, size_t errlen);
  */
 int sc_xdp_start(unsigned i, const struct sc_portset *ports, const char *ports_str, char *err,
 		 size_t errlen);
+
+/**
+ * Frames the kernel dropped because an AF_XDP socket's RX ring was full
+ * (the af_xdp PMD of DPDK 22.11 leaves them out of imissed), summed over
+ * every --af-xdp socket and reported for the first --af-xdp port only
+ * (the sockets cannot be told apart by interface); 0 for other ports.
+ * A few getsockopt calls: for the periodic loss fold, not per packet.
+ * Safe from any thread after sc_xdp_start, until sc_xdp_close.
+ */
+uint64_t sc_xdp_port_lost(uint16_t port);
 
 /**
  * Append "; xdp IFACE: to-dpdk=N to-kernel=N ..." for each started

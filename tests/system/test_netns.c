@@ -958,6 +958,10 @@ Test(af_xdp, steers_syslog_kernel_keeps_the_rest)
 	cr_expect_eq(num_after(d, "frag-dpdk="), 6, "fragments of the two big syslog datagrams:\n%s", d);
 	cr_expect_eq(num_after(d, "frag-kernel="), 3, "fragments of the non-syslog datagram:\n%s", d);
 	cr_expect_gt(num_after(d, "to-kernel="), 20, "ARP, ND, ping, TCP went to the kernel:\n%s", d);
+	/* Every frame sent to DPDK was received or counted lost (xsk ring full, imissed). */
+	cr_expect_eq(num_after(d, "to-dpdk="), num_after(d, "ipackets=") + num_after(d, "imissed=") +
+		     num_after(d, "ring-full="), "%s", d);
+	cr_expect_eq(num_after(d, "ring-full="), 0, "frames lost at the AF_XDP socket:\n%s", d);
 	cr_expect_eq(num_after(d, "imissed="), 0, "%s", d);
 	cr_expect(!xdp_attached(), "XDP program still on %s after a clean exit:\n%s", if_s, out);
 
