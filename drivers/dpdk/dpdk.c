@@ -466,8 +466,13 @@ port_setup(struct dpdk_drv *d, struct dpdk_port *p, char *err, size_t errlen)
 			 rte_strerror(-rc));
 		return rc;
 	}
-	/* Mirrored (SPAN) traffic is not addressed to us; vdevs may refuse. */
-	(void)rte_eth_promiscuous_enable(p->id);
+	/*
+	 * Mirrored (SPAN) traffic is not addressed to us; vdevs may refuse.
+	 * Not on af_xdp: the kernel shares that interface, and the PMD would
+	 * leave it promiscuous after we exit.
+	 */
+	if (strcmp(p->driver, "net_af_xdp") != 0)
+		(void)rte_eth_promiscuous_enable(p->id);
 	rc = rte_eth_dev_start(p->id);
 	if (rc != 0) {
 		snprintf(err, errlen, "dpdk port %u (driver %s): start: %s", p->id, p->driver,

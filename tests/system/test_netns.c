@@ -976,6 +976,7 @@ Test(af_xdp, steers_syslog_kernel_keeps_the_rest)
 	cr_expect_eq(num_after(d, "ring-full="), 0, "frames lost at the AF_XDP socket:\n%s", d);
 	cr_expect_eq(num_after(d, "imissed="), 0, "%s", d);
 	cr_expect(!xdp_attached(), "XDP program still on %s after a clean exit:\n%s", if_s, out);
+	cr_expect(strstr(out, "PROMISC") == NULL, "sealcap left %s promiscuous:\n%s", if_s, out);
 
 	walk_store(&t);
 	for (unsigned k = 0; k < t.nst; k++) {
