@@ -115,6 +115,41 @@ sc_xdp_set_opt(const char *name, const char *value, char *err, size_t errlen)
 #endif
 }
 
+struct rte_mempool *
+sc_xdp_pool_create(const char *name, unsigned n, unsigned cache, int socket)
+{
+	struct rte_pktmbuf_pool_private priv = {
+		.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE,
+		.mbuf_priv_size = 0,
+	};
+	struct rte_mempool *mp;
+	int rc;
+
+	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE,
+				      cache, sizeof(priv), socket, RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	if (mp == NULL)
+		return NULL;
+	rc = rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL);
+	if (rc != 0)
+		goto fail;
+	rte_pktmbuf_pool_init(mp, &priv);
+	rc = rte_mempool_populate_default(mp);
+	if (rc < 0)
+		goto fail;
+	/* The PMD's UMEM starts at the first chunk and spans the whole pool. */
+	if (mp->nb_mem_chunks != 1) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+
+fail:
+	rte_mempool_free(mp);
+	rte_errno = -rc;
+	return NULL;
+}
+
 #ifdef SC_HAVE_LIBBPF
 
 /* The program object: --af-xdp-prog, else this build's, else the installed one. */
@@ -273,41 +308,6 @@ sc_xdp_eal_args(const char *base, unsigned rx_queues, char *err, size_t errlen)
 			 xs.ifc[i].vdev, xs.ifc[i].name, path, rx_queues);
 	}
 	return out;
-}
-
-struct rte_mempool *
-sc_xdp_pool_create(const char *name, unsigned n, unsigned cache, int socket)
-{
-	struct rte_pktmbuf_pool_private priv = {
-		.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE,
-		.mbuf_priv_size = 0,
-	};
-	struct rte_mempool *mp;
-	int rc;
-
-	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE,
-				      cache, sizeof(priv), socket, RTE_MEMPOOL_F_NO_IOVA_CONTIG);
-	if (mp == NULL)
-		return NULL;
-	rc = rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL);
-	if (rc != 0)
-		goto fail;
-	rte_pktmbuf_pool_init(mp, &priv);
-	rc = rte_mempool_populate_default(mp);
-	if (rc < 0)
-		goto fail;
-	/* The PMD's UMEM starts at the first chunk and spans the whole pool. */
-	if (mp->nb_mem_chunks != 1) {
-		rc = -ENOMEM;
-		goto fail;
-	}
-	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
-	return mp;
-
-fail:
-	rte_mempool_free(mp);
-	rte_errno = -rc;
-	return NULL;
 }
 
 int
