@@ -118,6 +118,7 @@
 
 #include "nicclock.h"
 #include "reasm.h"
+#include "xdp.h"
 
 #define DPDK_PORTS_MAX 8
 #define DPDK_BURST 32
@@ -180,6 +181,7 @@ static const struct sc_driver_opt dpdk_opts[] = {
 	{ "dpdk-lossless", NULL, "wait for the engine instead of dropping (memif/pcap peers are held back)",
 	  NULL },
 	{ "dpdk-copy", NULL, "copy payloads at RX instead of lending mbufs to the sealer lanes", NULL },
+	SC_XDP_OPTS, /* --af-xdp (xdp.c) */
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -316,6 +318,8 @@ drv_set_opt(const char *name, const char *value, char *err, size_t errlen)
 		dpdk_ops.lossless = true;
 		return 0;
 	}
+	if (sc_xdp_is_opt(name))
+		return sc_xdp_set_opt(name, value, err, errlen);
 	snprintf(err, errlen, "dpdk driver has no option --%s", name);
 	return -EINVAL;
 }
@@ -506,8 +510,13 @@ port_setup(struct dpdk_drv *d, struct dpdk_port *p, char *err, size_t errlen)
 			 rte_strerror(-rc));
 		return rc;
 	}
-	/* Mirrored (SPAN) traffic is not addressed to us; vdevs may refuse. */
-	(void)rte_eth_promiscuous_enable(p->id);
+	/*
+	 * Mirrored (SPAN) traffic is not addressed to us; vdevs may refuse.
+	 * Not on af_xdp: the kernel shares that interface, and the PMD would
+	 * leave it promiscuous after we exit.
+	 */
+	if (strcmp(p->driver, "net_af_xdp") != 0)
+		(void)rte_eth_promiscuous_enable(p->id);
 	rc = rte_eth_dev_start(p->id);
 	if (rc != 0) {
 		snprintf(err, errlen, "dpdk port %u (driver %s): start: %s", p->id, p->driver,
@@ -560,8 +569,9 @@ static void *
 drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 {
 	struct dpdk_drv *d;
-	unsigned need, held, nq, cache;
-	int bit;
+	unsigned need, held, nq, cache, nports;
+	char *eal_args;
+	int bit, rc;
 
 	if (eal_used && !conf.embedded) {
 		snprintf(err, errlen, "dpdk: the EAL was already initialised in this process");
@@ -571,12 +581,19 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 		snprintf(err, errlen, "dpdk: --dpdk-args with dpdk-embedded: the process owns the EAL");
 		return NULL;
 	}
-	if (conf.nports == 0)
+	/* --af-xdp ports follow the --dpdk-port ones (port 0 only without either). */
+	if (conf.nports == 0 && sc_xdp_count() == 0)
 		conf.port[conf.nports++] = 0;
-	nq = conf.nports * conf.rx_queues;
+	nports = conf.nports + sc_xdp_count();
+	if (nports > DPDK_PORTS_MAX) {
+		snprintf(err, errlen, "dpdk: %u --dpdk-port + %u --af-xdp ports, at most %d", conf.nports,
+			 sc_xdp_count(), DPDK_PORTS_MAX);
+		return NULL;
+	}
+	nq = nports * conf.rx_queues;
 	if (nq > SC_WORKERS_MAX) {
 		snprintf(err, errlen, "dpdk: %u ports x --rx-queues %u = %u workers, at most %d",
-			 conf.nports, conf.rx_queues, nq, SC_WORKERS_MAX);
+			 nports, conf.rx_queues, nq, SC_WORKERS_MAX);
 		return NULL;
 	}
 	d = aligned_alloc(DPDK_CACHE_LINE, (sizeof(*d) + DPDK_CACHE_LINE - 1) &
@@ -603,11 +620,29 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 	}
 
 	if (!conf.embedded) {
-		if (eal_init(conf.eal_args ? conf.eal_args : default_eal_args, err, errlen) != 0) {
+		/* --af-xdp adds its --vdev arguments (xdp.c). */
+		eal_args = sc_xdp_eal_args(conf.eal_args ? conf.eal_args : default_eal_args,
+					   conf.rx_queues, err, errlen);
+		rc = eal_args ? eal_init(eal_args, err, errlen) : -EINVAL;
+		free(eal_args);
+		if (rc != 0) {
 			drv_close(d);
 			return NULL;
 		}
 		d->eal = true;
+	}
+	/* Ports of --af-xdp (xdp.c) first: their failure says more than "no ports". */
+	for (unsigned i = 0; i < sc_xdp_count(); i++) {
+		uint16_t id;
+
+		if (sc_xdp_port_id(i, &id, err, errlen) != 0)
+			goto fail;
+		for (unsigned k = 0; k < conf.nports; k++)
+			if (conf.port[k] == id) {
+				snprintf(err, errlen, "--dpdk-port %u is also an --af-xdp port", id);
+				goto fail;
+			}
+		d->port[conf.nports + i].id = id;
 	}
 	if (rte_eth_dev_count_avail() == 0) {
 		snprintf(err, errlen, "dpdk: no ports (EAL found no device: check --vdev=... in --dpdk-args, "
@@ -622,7 +657,7 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 		}
 		d->port[i].id = conf.port[i];
 	}
-	d->nports = conf.nports;
+	d->nports = nports;
 
 	/*
 	 * Mbufs the pool must hold beyond what is in flight: every RX
@@ -630,7 +665,10 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 	 * and the fragments each worker's reassembly table may hold.
 	 */
 	cache = conf.mbufs / 2 < DPDK_CACHE ? conf.mbufs / 2 : DPDK_CACHE;
-	need = nq * (conf.ring + DPDK_BURST + cache + cache / 2) + conf.nports * DPDK_TX_DESC;
+	need = nq * (conf.ring + DPDK_BURST + cache + cache / 2) + d->nports * DPDK_TX_DESC;
+	/* The af_xdp PMD keeps its fill ring stocked, whatever --dpdk-ring says. */
+	if (conf.ring < SC_XDP_FILL_MBUFS)
+		need += sc_xdp_count() * conf.rx_queues * (SC_XDP_FILL_MBUFS - conf.ring);
 	held = nq * conf.frag_flows * SC_DPDK_REASM_FRAGS_MAX;
 	if (conf.mbufs < need + held) {
 		snprintf(err, errlen, "--dpdk-mbufs %u is too few for %u queues of %u descriptors "
@@ -642,8 +680,12 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 		goto fail;
 	}
 	d->lend_max = conf.copy ? 0 : conf.mbufs - need;
-	d->pool = rte_pktmbuf_pool_create("sc_rx_pool", conf.mbufs, cache, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	/* af_xdp registers the pool's memory with the kernel: a pool of its own shape (xdp.c). */
+	if (sc_xdp_count())
+		d->pool = sc_xdp_pool_create("sc_rx_pool", conf.mbufs, cache, (int)rte_socket_id());
+	else
+		d->pool = rte_pktmbuf_pool_create("sc_rx_pool", conf.mbufs, cache, 0,
+						  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (d->pool == NULL) {
 		int e2 = rte_errno;
 
@@ -694,6 +736,10 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 		if (d->w[i].lcore >= 0)
 			fprintf(stderr, "sealcap: dpdk worker %u (port %u queue %u) pinned to lcore %d\n",
 				i, d->port[d->w[i].port].id, d->w[i].queue, d->w[i].lcore);
+	/* The PMD attached the program at RX queue setup: now give it the ports. */
+	for (unsigned i = 0; i < sc_xdp_count(); i++)
+		if (sc_xdp_start(i, &d->syslog_ports, conf.syslog_ports, err, errlen) != 0)
+			goto fail;
 	*nb_workers = nq;
 	return d;
 
@@ -720,7 +766,7 @@ fold_port_drops(struct dpdk_port *p, struct sc_rx *rx)
 
 	if (rte_eth_stats_get(p->id, &s) != 0)
 		return;
-	lost = s.imissed + s.ierrors + s.rx_nombuf;
+	lost = s.imissed + s.ierrors + s.rx_nombuf + sc_xdp_port_lost(p->id);
 	if (lost > p->nic_folded) {
 		sc_rx_drop(rx, SC_DROP_NIC, lost - p->nic_folded);
 		p->nic_folded = lost;
@@ -1085,6 +1131,8 @@ drv_stats(void *priv, char *buf, size_t len)
 				      " rx_nombuf=%" PRIu64, d->port[i].id, s.ipackets, s.imissed,
 				      s.ierrors, s.rx_nombuf);
 	}
+	if (n < len)
+		n += sc_xdp_stats(buf + n, len - n);
 	if (unregistered && n < len)
 		snprintf(buf + n, len - n, "; %u worker(s) without an lcore id (no mempool cache)",
 			 unregistered);
@@ -1111,6 +1159,7 @@ drv_close(void *priv)
 		RTE_ETH_FOREACH_DEV(pid)
 			rte_eth_dev_close(pid);
 	}
+	sc_xdp_close();
 	rte_mempool_free(d->pool);
 	if (d->eal)
 		rte_eal_cleanup();
