@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Debian 12 packages the build, the tests and the main job need.  rsyslog:
 # the system tests run their own rsyslogd (own config, loopback only) as a
-# real omfwd sender; the package's own service is not needed.
+# real omfwd sender; the package's own service is not needed.  iputils-ping
+# and ethtool: the TAP exception-path test (tests/system/test_tap.c) pings
+# through it and turns off a veth's checksum offload.
 SC_DEB_PACKAGES="build-essential meson ninja-build pkg-config python3
  dpdk-dev libdpdk-dev liburcu-dev liblz4-dev libcriterion-dev libssl-dev libpcap-dev
- lz4 iproute2 rsyslog"
+ lz4 iproute2 iputils-ping ethtool rsyslog"
 
 sc_install_deps() {
 	if [ "${SEALCAP_NO_APT:-0}" = 1 ]; then return 0; fi
