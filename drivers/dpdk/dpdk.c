@@ -762,7 +762,7 @@ drv_run(void *priv, struct sc_rx *rx, unsigned worker)
 	while (!sc_rx_stopping(rx)) {
 		uint16_t n = rte_eth_rx_burst(p->id, w->queue, pkts, DPDK_BURST);
 		/* Exception path: what the kernel sent goes out of the port, every pass. */
-		uint16_t k = w->exc != NULL ? dpdk_exc_poll(w->exc, n == DPDK_BURST) : 0;
+		uint16_t k = w->exc != NULL ? dpdk_exc_from_kernel(w->exc) : 0;
 
 		if (n == 0) {
 			if (sc_rx_pending(rx))

@@ -37,7 +37,7 @@
  * is freed and counted.
  *
  * Threads: options and open/close run on the main thread; dpdk_exc_hold,
- * dpdk_exc_to_kernel and dpdk_exc_poll on the queue's one worker;
+ * dpdk_exc_to_kernel and dpdk_exc_from_kernel on the queue's one worker;
  * dpdk_exc_stats from any thread (counters have one writer each).
  */
 
@@ -56,8 +56,6 @@
 #define DPDK_EXC_TAPS_MAX 8
 /** Frames held for the TAP between flushes (one RX burst). */
 #define DPDK_EXC_HELD 32
-/** While the port delivers full bursts, poll the TAP once per this many. */
-#define DPDK_EXC_BUSY_EVERY 8
 
 /** Option table entries for the dpdk driver's opts[]. */
 #define DPDK_EXC_OPTS \
@@ -89,7 +87,6 @@ struct dpdk_exc_q {
 	uint16_t tap;               /**< TAP port id */
 	uint16_t port;              /**< capture port id */
 	uint16_t queue;             /**< queue on both */
-	unsigned busy_polls;
 	struct rte_ether_addr mac;  /**< the TAP's MAC */
 	struct dpdk_exc_stats st;
 } __rte_cache_aligned;
@@ -140,7 +137,12 @@ void dpdk_exc_free(struct dpdk_exc *x);
 
 /** Send the held frames to the TAP; refused ones are freed and counted. */
 void dpdk_exc_to_kernel(struct dpdk_exc_q *q);
-/** Read the TAP, send out of the port.  @return frames read. */
+/**
+ * Read the TAP, send what the kernel emitted out of the port (refused
+ * frames are freed and counted).  Cheap when there is nothing: net_tap
+ * only reads its fd after the kernel signalled data (SIGIO), so call it
+ * on every loop pass.  @return frames read.
+ */
 uint16_t dpdk_exc_from_kernel(struct dpdk_exc_q *q);
 
 /**
@@ -161,19 +163,6 @@ dpdk_exc_hold(struct dpdk_exc_q *q, struct rte_mbuf *m, const uint8_t *frame)
 		dpdk_exc_to_kernel(q);
 	q->held[q->nheld++] = m;
 	return true;
-}
-
-/**
- * Poll the TAP once per loop pass; while the port delivers full bursts
- * (@p busy) only every DPDK_EXC_BUSY_EVERY passes, as each poll is a
- * read(2) on the TAP.  @return frames read.
- */
-static inline uint16_t
-dpdk_exc_poll(struct dpdk_exc_q *q, bool busy)
-{
-	if (busy && (++q->busy_polls % DPDK_EXC_BUSY_EVERY) != 0)
-		return 0;
-	return dpdk_exc_from_kernel(q);
 }
 
 #endif /* SEALCAP_DPDK_EXCEPTION_H */
