@@ -12,9 +12,10 @@
  * open() initialises the EAL, creates one mbuf pool (--dpdk-mbufs, shared
  * by every port; a pool that does not fit in the EAL's memory is refused
  * with the -m it needs), and configures each port with --rx-queues RX
- * queues (--dpdk-ring descriptors each) and one TX queue (kept for the
- * kernel exception path, a later step), then prints one ready line per
- * port: "sealcap: dpdk port P (driver NAME) rx-queues N ready: ...".  With more than one queue,
+ * queues (--dpdk-ring descriptors each) and one TX queue (one per RX queue
+ * with the kernel exception path, --exception-tap: exception.c), then
+ * prints one ready line per port:
+ * "sealcap: dpdk port P (driver NAME) rx-queues N ready: ...".  With more than one queue,
  * RSS on the IP addresses is asked for when the PMD offers it, so one
  * sender stays on one queue and in order; otherwise the PMD (or the peer,
  * for memif) decides, and the ready line says so.
@@ -30,9 +31,12 @@
  * minus descriptors, caches and TX rings) a worker copies instead, so the
  * NIC never starves for mbufs because lanes hold them; --dpdk-copy always
  * copies (for comparison).  Every frame not lent (or kept by the reassembly
- * table) is freed with the burst (rte_pktmbuf_free_bulk skips the NULL
- * slots of kept ones).  Every frame that is not UDP syslog is skipped (the
- * TAP exception path to the kernel is a later step).
+ * table or the exception path) is freed with the burst
+ * (rte_pktmbuf_free_bulk skips the NULL slots of kept ones).  Every frame
+ * that is not UDP syslog is skipped; with --exception-tap those go to the
+ * kernel through a TAP (exception.c: held like lent mbufs, sent to the TAP
+ * after the burst; every loop pass also reads the TAP and sends what the
+ * kernel emits out of the port).
  *
  * IP fragments (reasm.c): each worker owns an rte_ip_frag table of
  * --frag-flows datagrams in progress, discarded after --frag-timeout-ms.
@@ -119,8 +123,10 @@
 #include "nicclock.h"
 #include "reasm.h"
 #include "xdp.h"
+#include "exception.h"
 
 #define DPDK_PORTS_MAX 8
+_Static_assert(DPDK_PORTS_MAX <= DPDK_EXC_TAPS_MAX, "a TAP per port");
 #define DPDK_BURST 32
 #define DPDK_EAL_ARGS_MAX 64
 #define DPDK_TX_DESC 512
@@ -182,6 +188,7 @@ static const struct sc_driver_opt dpdk_opts[] = {
 	  NULL },
 	{ "dpdk-copy", NULL, "copy payloads at RX instead of lending mbufs to the sealer lanes", NULL },
 	SC_XDP_OPTS, /* --af-xdp (xdp.c) */
+	DPDK_EXC_OPTS,
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -216,6 +223,7 @@ struct dpdk_worker {
 	struct dpdk_wstats st;
 	uint8_t *lin;        /* DPDK_LIN_MAX bytes for chained mbufs */
 	struct sc_dpdk_reasm *reasm; /* NULL with --frag-flows 0 */
+	struct dpdk_exc_q *exc; /* kernel exception path (exception.c), or NULL */
 	unsigned port;       /* index into dpdk_drv::port */
 	uint16_t queue;
 	int lcore;           /* pinned to this EAL lcore, or -1 */
@@ -233,6 +241,7 @@ struct dpdk_drv {
 	int ts_off;          /* timestamp dynfield offset, or -1 */
 	uint64_t ts_flag;    /* its RX flag, or 0 */
 	bool eal;            /* we initialised the EAL */
+	struct dpdk_exc *exc; /* --exception-tap (exception.c), or NULL */
 	uint64_t lend_max;   /* mbufs the lanes may hold at once */
 	/* Lent minus returned is what the lanes hold (own cache lines: lanes write one). */
 	alignas(DPDK_CACHE_LINE) atomic_uint_fast64_t lent;
@@ -320,6 +329,8 @@ drv_set_opt(const char *name, const char *value, char *err, size_t errlen)
 	}
 	if (sc_xdp_is_opt(name))
 		return sc_xdp_set_opt(name, value, err, errlen);
+	if (dpdk_exc_is_opt(name))
+		return dpdk_exc_set_opt(name, value, err, errlen);
 	snprintf(err, errlen, "dpdk driver has no option --%s", name);
 	return -EINVAL;
 }
@@ -330,12 +341,13 @@ static const char default_eal_args[] =
 	"-l 0 --no-huge -m 64 --no-shconf --no-pci --no-telemetry --log-level=error";
 
 /*
- * rte_eal_init with "sealcap" + the words of @p args, then widen the main
- * thread's CPU set to every lcore of -l (see the file comment).
+ * rte_eal_init with "sealcap" + the words of @p args (+ the exception
+ * path's TAP vdevs, when @p exc), then widen the main thread's CPU set to
+ * every lcore of -l (see the file comment).
  * @return 0 or -errno with a message.
  */
 static int
-eal_init(const char *args, char *err, size_t errlen)
+eal_init(const char *args, struct dpdk_exc *exc, char *err, size_t errlen)
 {
 	char *copy = strdup(args), *save = NULL, *tok;
 	char *argv[DPDK_EAL_ARGS_MAX + 2];
@@ -355,6 +367,17 @@ eal_init(const char *args, char *err, size_t errlen)
 			return -EINVAL;
 		}
 		argv[argc++] = tok;
+	}
+	if (exc != NULL) {
+		int k = dpdk_exc_eal_args(exc, argv + argc, (unsigned)(DPDK_EAL_ARGS_MAX + 1 - argc));
+
+		if (k < 0) {
+			snprintf(err, errlen, "--dpdk-args: more than %d words with the exception TAPs",
+				 DPDK_EAL_ARGS_MAX);
+			free(copy);
+			return -EINVAL;
+		}
+		argc += k;
 	}
 	argv[argc] = NULL;
 	eal_used = true;
@@ -444,6 +467,8 @@ port_setup(struct dpdk_drv *d, struct dpdk_port *p, char *err, size_t errlen)
 	struct rte_eth_rxconf rxc;
 	const struct rte_devargs *da;
 	uint16_t nrxd = (uint16_t)conf.ring, ntxd = DPDK_TX_DESC;
+	/* The exception path gives each worker a TX queue; otherwise one (memif peers match counts). */
+	uint16_t ntx = d->exc ? (uint16_t)conf.rx_queues : 1;
 	int rc, sock = rte_eth_dev_socket_id(p->id);
 
 	rc = rte_eth_dev_info_get(p->id, &info);
@@ -457,8 +482,10 @@ port_setup(struct dpdk_drv *d, struct dpdk_port *p, char *err, size_t errlen)
 			 p->id, p->driver, conf.rx_queues, info.max_rx_queues);
 		return -EINVAL;
 	}
-	if (info.max_tx_queues < 1) {
-		snprintf(err, errlen, "dpdk port %u (driver %s): has no TX queue", p->id, p->driver);
+	if (info.max_tx_queues < ntx) {
+		snprintf(err, errlen, "dpdk port %u (driver %s): has %u TX queues, %u needed%s", p->id,
+			 p->driver, info.max_tx_queues, ntx,
+			 d->exc ? " (--exception-tap: one per RX queue)" : "");
 		return -EINVAL;
 	}
 	memset(&pc, 0, sizeof(pc));
@@ -479,10 +506,13 @@ port_setup(struct dpdk_drv *d, struct dpdk_port *p, char *err, size_t errlen)
 		pc.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 		p->ts_offload = true;
 	}
-	rc = rte_eth_dev_configure(p->id, (uint16_t)conf.rx_queues, 1, &pc);
+	/* The kernel's jumbo frames come from the TAP as chains. */
+	if (d->exc)
+		pc.txmode.offloads |= info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	rc = rte_eth_dev_configure(p->id, (uint16_t)conf.rx_queues, ntx, &pc);
 	if (rc != 0) {
-		snprintf(err, errlen, "dpdk port %u (driver %s): configure %u RX + 1 TX queue: %s", p->id,
-			 p->driver, conf.rx_queues, rte_strerror(-rc));
+		snprintf(err, errlen, "dpdk port %u (driver %s): configure %u RX + %u TX queues: %s", p->id,
+			 p->driver, conf.rx_queues, ntx, rte_strerror(-rc));
 		return rc;
 	}
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->id, &nrxd, &ntxd);
@@ -503,12 +533,14 @@ port_setup(struct dpdk_drv *d, struct dpdk_port *p, char *err, size_t errlen)
 			return rc;
 		}
 	}
-	rc = rte_eth_tx_queue_setup(p->id, 0, ntxd, sock < 0 ? (unsigned)SOCKET_ID_ANY : (unsigned)sock,
-				    NULL);
-	if (rc != 0) {
-		snprintf(err, errlen, "dpdk port %u (driver %s): TX queue: %s", p->id, p->driver,
-			 rte_strerror(-rc));
-		return rc;
+	for (uint16_t q = 0; q < ntx; q++) {
+		rc = rte_eth_tx_queue_setup(p->id, q, ntxd,
+					    sock < 0 ? (unsigned)SOCKET_ID_ANY : (unsigned)sock, NULL);
+		if (rc != 0) {
+			snprintf(err, errlen, "dpdk port %u (driver %s): TX queue %u: %s", p->id, p->driver,
+				 q, rte_strerror(-rc));
+			return rc;
+		}
 	}
 	/*
 	 * Mirrored (SPAN) traffic is not addressed to us; vdevs may refuse.
@@ -618,12 +650,19 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 		if (d->w[i].lin == NULL)
 			goto nomem;
 	}
+	/* --exception-tap: checked now, its TAP vdevs join the EAL arguments. */
+	d->exc = dpdk_exc_create(conf.nports, conf.rx_queues, err, errlen);
+	if (d->exc == NULL && err[0] != '\0')
+		goto fail;
 
 	if (!conf.embedded) {
-		/* --af-xdp adds its --vdev arguments (xdp.c). */
+		/*
+		 * --af-xdp adds its --vdev arguments (xdp.c), --exception-tap
+		 * its TAPs (eal_init, exception.c).
+		 */
 		eal_args = sc_xdp_eal_args(conf.eal_args ? conf.eal_args : default_eal_args,
 					   conf.rx_queues, err, errlen);
-		rc = eal_args ? eal_init(eal_args, err, errlen) : -EINVAL;
+		rc = eal_args ? eal_init(eal_args, d->exc, err, errlen) : -EINVAL;
 		free(eal_args);
 		if (rc != 0) {
 			drv_close(d);
@@ -631,6 +670,8 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 		}
 		d->eal = true;
 	}
+	if (d->exc && dpdk_exc_probe(d->exc, err, errlen) != 0)
+		goto fail;
 	/* Ports of --af-xdp (xdp.c) first: their failure says more than "no ports". */
 	for (unsigned i = 0; i < sc_xdp_count(); i++) {
 		uint16_t id;
@@ -644,15 +685,15 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 			}
 		d->port[conf.nports + i].id = id;
 	}
-	if (rte_eth_dev_count_avail() == 0) {
+	if (rte_eth_dev_count_avail() == dpdk_exc_nports(d->exc)) {
 		snprintf(err, errlen, "dpdk: no ports (EAL found no device: check --vdev=... in --dpdk-args, "
 			 "the PCI binding, or an earlier 'vdev_probe(): failed to initialize' log line)");
 		goto fail;
 	}
 	for (unsigned i = 0; i < conf.nports; i++) {
-		if (!rte_eth_dev_is_valid_port(conf.port[i])) {
+		if (!rte_eth_dev_is_valid_port(conf.port[i]) || dpdk_exc_owns(d->exc, conf.port[i])) {
 			snprintf(err, errlen, "--dpdk-port %u: no such port (%u available)", conf.port[i],
-				 rte_eth_dev_count_avail());
+				 rte_eth_dev_count_avail() - dpdk_exc_nports(d->exc));
 			goto fail;
 		}
 		d->port[i].id = conf.port[i];
@@ -740,6 +781,16 @@ drv_open(struct sc_engine *e, unsigned *nb_workers, char *err, size_t errlen)
 	for (unsigned i = 0; i < sc_xdp_count(); i++)
 		if (sc_xdp_start(i, &d->syslog_ports, conf.syslog_ports, err, errlen) != 0)
 			goto fail;
+	if (d->exc) {
+		uint16_t ids[DPDK_PORTS_MAX];
+
+		for (unsigned i = 0; i < d->nports; i++)
+			ids[i] = d->port[i].id;
+		if (dpdk_exc_start(d->exc, ids, err, errlen) != 0)
+			goto fail;
+		for (unsigned i = 0; i < nq; i++)
+			d->w[i].exc = dpdk_exc_queue(d->exc, i);
+	}
 	*nb_workers = nq;
 	return d;
 
@@ -912,6 +963,9 @@ take_frame(struct dpdk_drv *d, struct dpdk_worker *w, const struct dpdk_port *p,
 	case SC_NET_OTHER:
 		w->st.other++;
 		sc_rx_skip(rx, 1);
+		/* Kernel exception path: it keeps the mbuf, or leaves it to be freed. */
+		if (w->exc != NULL && dpdk_exc_hold(w->exc, m, frame))
+			return true;
 		break;
 	case SC_NET_FRAGMENT:
 		/* payload: the IP header, plen: the L3 length (net.h). */
@@ -972,6 +1026,8 @@ take_burst(struct dpdk_drv *d, struct dpdk_worker *w, const struct dpdk_port *p,
 		atomic_fetch_add_explicit(&d->lent, budget - lend, memory_order_relaxed);
 	rte_pktmbuf_free_bulk(pkts, n);
 	frag_end(w, rx);
+	if (w->exc != NULL)
+		dpdk_exc_to_kernel(w->exc);
 	sc_rx_burst_end(rx);
 }
 
@@ -1017,11 +1073,15 @@ drv_run(void *priv, struct sc_rx *rx, unsigned worker)
 		sc_rx_set_clock_source(rx, SC_CLOCK_NIC);
 	while (!sc_rx_stopping(rx)) {
 		uint16_t n = rte_eth_rx_burst(p->id, w->queue, pkts, DPDK_BURST);
+		/* Exception path: what the kernel sent goes out of the port, every pass. */
+		uint16_t k = w->exc != NULL ? dpdk_exc_from_kernel(w->exc) : 0;
 
 		if (n == 0) {
 			if (sc_rx_pending(rx))
 				sc_rx_flush(rx);
-			if (conf.idle_sleep_us && ++empty >= DPDK_EMPTY_SPIN)
+			if (k != 0)
+				empty = 0;
+			else if (conf.idle_sleep_us && ++empty >= DPDK_EMPTY_SPIN)
 				idle_sleep(conf.idle_sleep_us);
 		} else {
 			empty = 0;
@@ -1133,6 +1193,8 @@ drv_stats(void *priv, char *buf, size_t len)
 	}
 	if (n < len)
 		n += sc_xdp_stats(buf + n, len - n);
+	if (n < len)
+		n += dpdk_exc_stats(d->exc, buf + n, len - n);
 	if (unregistered && n < len)
 		snprintf(buf + n, len - n, "; %u worker(s) without an lcore id (no mempool cache)",
 			 unregistered);
@@ -1148,6 +1210,7 @@ drv_close(void *priv)
 	/* Held fragments go back to the pool while it exists. */
 	for (unsigned i = 0; d->w && i < d->nw; i++)
 		sc_dpdk_reasm_destroy(d->w[i].reasm);
+	dpdk_exc_stop(d->exc);
 	for (unsigned i = 0; i < d->nports; i++) {
 		if (d->port[i].started)
 			rte_eth_dev_stop(d->port[i].id);
@@ -1160,6 +1223,8 @@ drv_close(void *priv)
 			rte_eth_dev_close(pid);
 	}
 	sc_xdp_close();
+	/* Before the RX pool: frames it may still hold came from there. */
+	dpdk_exc_free(d->exc);
 	rte_mempool_free(d->pool);
 	if (d->eal)
 		rte_eal_cleanup();

@@ -3,11 +3,12 @@
 # the system tests run their own rsyslogd (own config, loopback only) as a
 # real omfwd sender; the package's own service is not needed.  clang and
 # libbpf-dev build the XDP program of --af-xdp (drivers/dpdk/xdp); ping is
-# for the AF_XDP namespace test (tests/system/test_netns.c).
+# for the namespace tests (tests/system/test_netns.c, test_tap.c); ethtool
+# turns off a veth's checksum offload in test_tap.c.
 SC_DEB_PACKAGES="build-essential meson ninja-build pkg-config python3
  dpdk-dev libdpdk-dev liburcu-dev liblz4-dev libcriterion-dev libssl-dev libpcap-dev
  lz4 iproute2 rsyslog
- clang libbpf-dev iputils-ping"
+ clang libbpf-dev iputils-ping ethtool"
 
 sc_install_deps() {
 	if [ "${SEALCAP_NO_APT:-0}" = 1 ]; then return 0; fi
