@@ -18,9 +18,12 @@
  * DAMAGED line).  The layout every expectation is computed from is read from
  * the pristine files before tampering.
  *
- * Tests named limit_* pin what verify can NOT see without signed checkpoints
- * (a later format addition): they assert that verify says OK, so the day
- * checkpoints catch these, the tests fail and must be turned around.
+ * The store also keeps the log tree (STORE/leaves: every block hash in log
+ * order), so a rehashed block differs from its leaf and blocks cut from the
+ * end are still listed.  Tests named limit_* pin what verify can NOT see
+ * from the store alone: they assert that verify says OK, so the day a check
+ * catches them, the tests fail and must be turned around.  What needs a
+ * signed checkpoint is in the checkpoint part at the end of this file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -332,8 +335,8 @@ dump_issues(const struct issues *is)
 	for (unsigned k = 0; k < is->n && k < 512; k++) {
 		const struct sc_verify_issue *i = &is->v[k];
 
-		fprintf(stderr, "  [%u] %s segment %" PRIu32 " offset %" PRIu64 " block %" PRId64
-			" lane %" PRIu32 " record %" PRId64 " (%s)\n", k, sc_error_name(i->err),
+		fprintf(stderr, "  [%u] %s file %d segment %" PRIu32 " offset %" PRIu64 " block %" PRId64
+			" lane %" PRIu32 " record %" PRId64 " (%s)\n", k, sc_error_name(i->err), i->file,
 			i->segment, i->offset, i->block, i->lane, i->record, i->detail);
 	}
 }
@@ -353,19 +356,29 @@ struct want {
 	int64_t block;
 	uint32_t lane;
 	int64_t record;
+	enum sc_verify_file file;  /* segment unless set */
 };
 
-#define W(e, s, o, b, l) ((struct want){ SC_E_##e, (s), (o), (b), (l), -1 })
+#define W(e, s, o, b, l) ((struct want){ SC_E_##e, (s), (o), (b), (l), -1, SC_VF_SEGMENT })
 /* At a block whose header is not authentic: the block is not named. */
-#define WH(e, s, o) ((struct want){ SC_E_##e, (s), (o), -1, 0, -1 })
+#define WH(e, s, o) ((struct want){ SC_E_##e, (s), (o), -1, 0, -1, SC_VF_SEGMENT })
 /* At a block found in the layout. */
-#define WB(e, b) ((struct want){ SC_E_##e, (b)->seg, (b)->off, (int64_t)(b)->h.log_index, (b)->h.lane, -1 })
+#define WB(e, b) ((struct want){ SC_E_##e, (b)->seg, (b)->off, (int64_t)(b)->h.log_index, (b)->h.lane, -1, SC_VF_SEGMENT })
+/* In STORE/leaves, at the leaf of block @p b (whose header is authentic). */
+#define WL(e, b) ((struct want){ SC_E_##e, 0, (b)->h.log_index * SC_HASH_LEN, (int64_t)(b)->h.log_index, \
+				 (b)->h.lane, -1, SC_VF_LEAVES })
+/* In another file than a segment, no block named. */
+#define WF(e, f, o) ((struct want){ SC_E_##e, 0, (o), -1, 0, -1, SC_VF_##f })
+/* In another file, naming a block but no lane. */
+#define WFB(e, f, o, b) ((struct want){ SC_E_##e, 0, (o), (b), 0, -1, SC_VF_##f })
 
 static bool
 issue_is(const struct sc_verify_issue *i, const struct want *w)
 {
-	return i->err == w->err && i->segment == w->seg && i->offset == w->off &&
-	       i->block == w->block && (w->block < 0 || i->lane == w->lane) &&
+	return i->err == w->err && i->file == w->file && i->segment == w->seg &&
+	       i->offset == w->off && i->block == w->block &&
+	       (w->block < 0 || w->file != SC_VF_SEGMENT || i->lane == w->lane) &&
+	       (w->file != SC_VF_LEAVES || w->err != SC_E_LEAF || i->lane == w->lane) &&
 	       i->record == w->record;
 }
 
@@ -380,9 +393,9 @@ expect_issues(const struct issues *is, const struct want *w, unsigned n)
 	if (!ok) {
 		fprintf(stderr, "expected %u issue(s):\n", n);
 		for (unsigned k = 0; k < n; k++)
-			fprintf(stderr, "  [%u] %s segment %" PRIu32 " offset %" PRIu64 " block %" PRId64
-				" lane %" PRIu32 " record %" PRId64 "\n", k, sc_error_name(w[k].err),
-				w[k].seg, w[k].off, w[k].block, w[k].lane, w[k].record);
+			fprintf(stderr, "  [%u] %s file %d segment %" PRIu32 " offset %" PRIu64 " block %"
+				PRId64 " lane %" PRIu32 " record %" PRId64 "\n", k, sc_error_name(w[k].err),
+				w[k].file, w[k].seg, w[k].off, w[k].block, w[k].lane, w[k].record);
 		dump_issues(is);
 	}
 	return ok;
@@ -435,8 +448,12 @@ expect_sealctl_damaged(const struct want *w, unsigned n)
 		lines++;
 	cr_expect_eq(lines, n, "sealctl printed %u DAMAGED lines, want %u:\n%s", lines, n, out);
 	for (unsigned k = 0; k < n; k++) {
-		int m = snprintf(line, sizeof(line), "DAMAGED segment %08" PRIu32 " offset %" PRIu64,
-				 w[k].seg, w[k].off);
+		static const char *const files[] = { "segment", "leaves", "checkpoints", "keys", "store" };
+		int m = w[k].file == SC_VF_SEGMENT ?
+			snprintf(line, sizeof(line), "DAMAGED segment %08" PRIu32 " offset %" PRIu64,
+				 w[k].seg, w[k].off) :
+			snprintf(line, sizeof(line), "DAMAGED %s offset %" PRIu64, files[w[k].file],
+				 w[k].off);
 
 		if (w[k].block >= 0)
 			m += snprintf(line + m, sizeof(line) - (size_t)m,
@@ -491,9 +508,10 @@ expect_sealctl_ok(uint64_t records, uint64_t blocks, int64_t last_ns)
 	fmt_time(last_ns, t, sizeof(t));
 	snprintf(want, sizeof(want), " .. %s\n", t);
 	cr_expect(strstr(out, want) != NULL, "time range should end at %s:\n%s", t, out);
-	cr_expect(strstr(out, "note: blocks cut from the very end of the newest segment leave an "
-			 "intact shorter store; only a signed checkpoint can show that") != NULL,
-		  "the tail note is missing:\n%s", out);
+	snprintf(want, sizeof(want), "\n%" PRIu64 " records in %" PRIu64
+		 " blocks sealed but not yet signed\n", records, blocks);
+	cr_expect(strstr(out, "signed: no checkpoint\n") != NULL && strstr(out, want) != NULL,
+		  "want \"%s\" (nothing of this store is signed):\n%s", want + 1, out);
 	cr_expect(strstr(out, "DAMAGED") == NULL, "%s", out);
 	free(out);
 	free(err);
@@ -1192,9 +1210,12 @@ Test(tamper, rehashed_block_caught_by_the_lane_chain)
 	m = next_in_lane(L.nblk / 2);
 	cr_assert(m != NULL);
 	forge_block(b, 2, FORGE_TEXT, true);
-	/* The forged block itself is consistent; its successor in the lane is not. */
-	EXPECT_DAMAGE(&is, W(CHAIN, m->seg, off_after_forge(b, m), (int64_t)m->h.log_index,
-			     m->h.lane));
+	/*
+	 * The forged block itself is consistent; its leaf in the log tree and
+	 * its successor in the lane are not.
+	 */
+	EXPECT_DAMAGE(&is, WL(LEAF, b),
+		      W(CHAIN, m->seg, off_after_forge(b, m), (int64_t)m->h.log_index, m->h.lane));
 }
 
 Test(tamper, rehashed_block_with_record_time_moved_names_the_record)
@@ -1208,8 +1229,8 @@ Test(tamper, rehashed_block_with_record_time_moved_names_the_record)
 	cr_assert(m != NULL && b->h.count > 3);
 	forge_block(b, 3, FORGE_TIME, false);
 	/* Receive times are checked record by record, before the root. */
-	EXPECT_DAMAGE(&is, ((struct want){ SC_E_RECORD_TIME, b->seg, b->off,
-					   (int64_t)b->h.log_index, b->h.lane, 3 }),
+	EXPECT_DAMAGE(&is, WL(LEAF, b), ((struct want){ SC_E_RECORD_TIME, b->seg, b->off,
+					   (int64_t)b->h.log_index, b->h.lane, 3, SC_VF_SEGMENT }),
 		      W(CHAIN, m->seg, off_after_forge(b, m), (int64_t)m->h.log_index, m->h.lane));
 }
 
@@ -1223,7 +1244,7 @@ Test(tamper, rehashed_block_with_root_left_alone)
 	m = next_in_lane(30);
 	cr_assert(m != NULL);
 	forge_block(b, 0, FORGE_TEXT, false);
-	EXPECT_DAMAGE(&is, WB(RECORD_ROOT, b),
+	EXPECT_DAMAGE(&is, WL(LEAF, b), WB(RECORD_ROOT, b),
 		      W(CHAIN, m->seg, off_after_forge(b, m), (int64_t)m->h.log_index, m->h.lane));
 }
 
@@ -1261,13 +1282,12 @@ store_has_record(const char *text)
 }
 
 /*
- * THE DOCUMENTED LIMIT until signed checkpoints exist: nothing chains to the
- * newest block of a lane, so an attacker who rewrites it and recomputes its
- * hashes is not seen by verify.  This holds for the lane of the store's last
- * block, and just as much for a lane that has been idle since (its last
- * block may sit anywhere in the store).  Log-tree checkpoints will catch it.
+ * Nothing chains to the newest block of a lane, so the lane chain cannot see
+ * it rewritten and rehashed: the lane of the store's last block, and just as
+ * much a lane idle since (its last block may sit anywhere in the store).
+ * Its leaf in the log tree still holds the original hash.
  */
-Test(tamper, limit_rehashed_last_block_of_a_lane_not_detected_until_checkpoints)
+Test(tamper, rehashed_last_block_of_a_lane_caught_by_its_leaf)
 {
 	struct issues is;
 	const struct blk *tail, *idle = NULL;
@@ -1284,31 +1304,67 @@ Test(tamper, limit_rehashed_last_block_of_a_lane_not_detected_until_checkpoints)
 	cr_assert(idle != NULL);
 	forged = forge_block(idle, 1, FORGE_TEXT, true);
 	cr_assert(store_has_record(forged), "the forgery should be in the store");
-	verify(&is);
-	if (is.rc != 0)
-		dump_issues(&is);
-	cr_expect_eq(is.rc, 0, "verify now catches a rehashed lane head: turn this test around");
-	cr_expect_eq(is.res.records, L.records);
-	expect_sealctl_ok(L.records, L.nblk, tail->h.last_ns);
+	EXPECT_DAMAGE(&is, WL(LEAF, idle));
 
 	/* The very last block of the store: the same. */
 	scan_layout();
 	tail = &L.blk[L.nblk - 1];
+	idle = &L.blk[idle->h.log_index];
 	forged = forge_block(tail, 0, FORGE_TEXT, true);
 	cr_assert(store_has_record(forged));
-	verify(&is);
-	cr_expect_eq(is.rc, 0);
-	expect_sealctl_ok(L.records, L.nblk, tail->h.last_ns);
+	EXPECT_DAMAGE(&is, WL(LEAF, idle), WL(LEAF, tail));
+}
+
+/* Write STORE/leaves again from the blocks as they are now (an attacker's move). */
+static void
+rewrite_leaves(void)
+{
+	char path[400];
+	uint8_t *p = malloc((size_t)L.nblk * SC_HASH_LEN + 1);
+
+	cr_assert(p != NULL);
+	for (unsigned i = 0; i < L.nblk; i++)
+		memcpy(p + (size_t)i * SC_HASH_LEN, L.blk[i].h.block_hash, SC_HASH_LEN);
+	snprintf(path, sizeof(path), "%s/leaves", store);
+	spit(path, p, (size_t)L.nblk * SC_HASH_LEN);
+	free(p);
 }
 
 /*
- * THE DOCUMENTED LIMIT until signed checkpoints exist: the segment header's
- * hash covers only the header itself, and nothing else refers to its
- * creation time, so a header rewritten with a new time and a recomputed
- * hash verifies.  (Its number and store identity are cross-checked against
- * the file name, the blocks and store.json.)
+ * THE DOCUMENTED LIMIT of an unsigned store: whoever rewrites the last block
+ * of a lane and the leaves file with it leaves a consistent store.  Only a
+ * checkpoint signed before the rewrite catches it (checkpoint part below).
  */
-Test(tamper, limit_rehashed_segment_header_time_not_detected_until_checkpoints)
+Test(tamper, limit_rehashed_lane_head_with_leaves_rewritten_unsigned)
+{
+	struct issues is;
+	const struct blk *tail;
+	const char *forged;
+
+	build_std();
+	tail = &L.blk[L.nblk - 1];
+	forged = forge_block(tail, 0, FORGE_TEXT, true);
+	scan_layout();
+	rewrite_leaves();
+	cr_assert(store_has_record(forged));
+	verify(&is);
+	if (is.rc != 0)
+		dump_issues(&is);
+	cr_expect_eq(is.rc, 0, "verify now catches this without a checkpoint: turn this test around");
+	cr_expect_eq(is.res.unsigned_blocks, L.nblk, "every block is reported as not yet signed");
+	expect_sealctl_ok(L.records, L.nblk, L.blk[L.nblk - 1].h.last_ns);
+}
+
+/*
+ * THE DOCUMENTED LIMIT: the segment header's hash covers only the header
+ * itself, and nothing else refers to its creation time (the log tree's
+ * leaves are block headers, not segment headers), so a header rewritten
+ * with a new time and a recomputed hash verifies.  (Its number, first log
+ * index and store identity are cross-checked against the file name, the
+ * blocks and store.json.)  The time is informational: every record's
+ * receive time sits in a block header, which the tree covers.
+ */
+Test(tamper, limit_rehashed_segment_header_time_not_detected)
 {
 	struct issues is;
 	struct sc_hasher *hs = sc_hasher_new();
@@ -1331,21 +1387,18 @@ Test(tamper, limit_rehashed_segment_header_time_not_detected_until_checkpoints)
 	expect_sealctl_ok(L.records, L.nblk, L.blk[L.nblk - 1].h.last_ns);
 }
 
-/* ---- g. blocks removed from the end: the documented limit -------------------------------- */
+/* ---- g. blocks removed from the end ------------------------------------------------------ */
 
 /*
- * THE DOCUMENTED LIMIT until signed checkpoints exist (docs/FORMAT.md, "What
- * verify checks"): whole blocks cut from the very end of the newest segment
- * leave an intact, shorter store.  Verify says OK and prints where the store
- * now ends, with the note that only a signed checkpoint can show the cut.
+ * Whole blocks cut from the very end of the newest segment leave the lane
+ * chains and the log index intact, but the log tree still lists them.
  */
-Test(tamper, limit_tail_blocks_removed_not_detected_until_checkpoints)
+Test(tamper, tail_blocks_removed_caught_by_the_leaves)
 {
 	struct issues is;
 	const struct seg *sg;
 	const struct blk *keep;
 	uint64_t lost = 0;
-	int64_t last = 0;
 
 	build_std();
 	sg = &L.seg[L.nseg - 1];
@@ -1353,22 +1406,42 @@ Test(tamper, limit_tail_blocks_removed_not_detected_until_checkpoints)
 	for (unsigned k = sg->first + sg->n - 2; k < L.nblk; k++)
 		lost += L.blk[k].h.count;
 	keep = &L.blk[sg->first + sg->n - 3];
-	for (unsigned k = 0; k <= sg->first + sg->n - 3; k++)
-		if (L.blk[k].h.last_ns > last)
-			last = L.blk[k].h.last_ns;
 	truncate_seg(sg->num, keep->off + keep->size);
-	verify(&is);
-	if (is.rc != 0)
-		dump_issues(&is);
-	cr_expect_eq(is.rc, 0, "verify now catches a cut tail: turn this test around");
+	EXPECT_DAMAGE(&is, WFB(BLOCK_MISSING, LEAVES, (L.nblk - 2) * SC_HASH_LEN, L.nblk - 2));
 	cr_expect_eq(is.res.records, L.records - lost);
 	cr_expect_eq(is.res.blocks, L.nblk - 2);
-	cr_expect_eq(is.res.last_ns, last);
-	expect_sealctl_ok(L.records - lost, L.nblk - 2, last);
+	cr_expect(strstr(is.v[0].detail, "(2) are in the log tree but in no segment") != NULL,
+		  "%s", is.v[0].detail);
 }
 
-/* The same limit, a whole newest segment file at a time. */
-Test(tamper, limit_newest_segment_deleted_not_detected_until_checkpoints)
+/* The same, a whole newest segment file at a time. */
+Test(tamper, newest_segment_deleted_caught_by_the_leaves)
+{
+	struct issues is;
+	const struct seg *sg;
+
+	build_std();
+	sg = &L.seg[L.nseg - 1];
+	unlink_seg(sg->num);
+	EXPECT_DAMAGE(&is, WFB(BLOCK_MISSING, LEAVES, sg->first * SC_HASH_LEN, sg->first));
+}
+
+static void
+truncate_leaves(uint64_t n)
+{
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/leaves", store);
+	cr_assert_eq(truncate(path, (off_t)(n * SC_HASH_LEN)), 0);
+}
+
+/*
+ * THE DOCUMENTED LIMIT of an unsigned store: blocks cut from the end
+ * together with their leaves leave an intact, shorter store.  Verify says
+ * OK and how much of it no checkpoint covers; a checkpoint signed before
+ * the cut catches it (checkpoint part below).
+ */
+Test(tamper, limit_tail_cut_with_its_leaves_unsigned)
 {
 	struct issues is;
 	const struct seg *sg;
@@ -1383,10 +1456,38 @@ Test(tamper, limit_newest_segment_deleted_not_detected_until_checkpoints)
 		if (L.blk[k].h.last_ns > last)
 			last = L.blk[k].h.last_ns;
 	unlink_seg(sg->num);
+	truncate_leaves(sg->first);
 	verify(&is);
 	if (is.rc != 0)
 		dump_issues(&is);
-	cr_expect_eq(is.rc, 0, "verify now catches a deleted newest segment: turn this test around");
+	cr_expect_eq(is.rc, 0, "verify now catches an unsigned cut tail: turn this test around");
 	cr_expect_eq(is.res.records, L.records - lost);
+	cr_expect_eq(is.res.unsigned_blocks, sg->first);
 	expect_sealctl_ok(L.records - lost, sg->first, last);
+}
+
+/* A damaged leaves file: a flipped byte, and a torn last leaf. */
+Test(tamper, leaves_file_damaged)
+{
+	struct issues is;
+	char path[400];
+	int fd;
+	uint8_t c;
+
+	build_std();
+	snprintf(path, sizeof(path), "%s/leaves", store);
+	fd = open(path, O_RDWR);
+	cr_assert(fd >= 0);
+	cr_assert_eq(pread(fd, &c, 1, 7 * SC_HASH_LEN + 5), 1);
+	c ^= 0x40;
+	cr_assert_eq(pwrite(fd, &c, 1, 7 * SC_HASH_LEN + 5), 1);
+	close(fd);
+	EXPECT_DAMAGE(&is, WL(LEAF, &L.blk[7]));
+	truncate_leaves(L.nblk);
+	cr_assert_eq(truncate(path, (off_t)(L.nblk * SC_HASH_LEN - 3)), 0);
+	/* The last leaf is torn: the block it belonged to extends the tree again. */
+	EXPECT_DAMAGE(&is, WF(LEAVES_PARTIAL, LEAVES, (L.nblk - 1) * SC_HASH_LEN),
+		      WL(LEAF, &L.blk[7]));
+	cr_assert_eq(unlink(path), 0);
+	EXPECT_DAMAGE(&is, WF(LEAVES_MISSING, LEAVES, 0));
 }

@@ -8,6 +8,9 @@
  *   sealctl verify DIR         check everything; exit 0 only when intact
  *   sealctl cat DIR            print records in store order
  *   sealctl stats DIR          counters and per-source table of the engine
+ *   sealctl keygen --out DIR   forward-secure signing keys
+ *   sealctl prove, check-proof, consistency
+ *                              proofs for auditors (proof.h)
  *
  * Exit status: 0 success, 1 damage found, 2 usage error or unreadable store.
  */
@@ -25,6 +28,8 @@
 #include <openssl/evp.h>
 
 #include <sealcap/block.h>
+#include <sealcap/checkpoint.h>
+#include <sealcap/keys.h>
 #include <sealcap/sources.h>
 #include <sealcap/store.h>
 
@@ -47,11 +52,16 @@ fmt_time(int64_t ns, char *buf, size_t len)
 
 /* ---- verify -------------------------------------------------------------- */
 
+static const char *const vf_names[] = { "segment", "leaves", "checkpoints", "keys", "store" };
+
 static void
 print_issue(const struct sc_verify_issue *i, void *arg)
 {
 	(void)arg;
-	printf("DAMAGED segment %08" PRIu32 " offset %" PRIu64, i->segment, i->offset);
+	if (i->file == SC_VF_SEGMENT)
+		printf("DAMAGED segment %08" PRIu32 " offset %" PRIu64, i->segment, i->offset);
+	else
+		printf("DAMAGED %s offset %" PRIu64, vf_names[i->file % 5], i->offset);
 	if (i->block >= 0)
 		printf(" block %" PRId64 " lane %" PRIu32, i->block, i->lane);
 	if (i->record >= 0)
@@ -65,22 +75,43 @@ print_issue(const struct sc_verify_issue *i, void *arg)
 static int
 cmd_verify(int argc, char **argv)
 {
+	static const struct option lo[] = {
+		{ "pubkey", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct sc_verify_result res;
+	struct sc_verify_opts vo = { NULL };
 	char err[512], t0[64], t1[64];
-	int rc;
+	const char *dir;
+	int opt, rc;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: sealctl verify DIR\n");
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (opt != 'k')
+			return 2;
+		if (vo.trust == NULL && (vo.trust = sc_trust_new()) == NULL)
+			return 2;
+		if (sc_trust_add_pubkey(vo.trust, optarg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "sealctl verify: --pubkey %s\n", err);
+			sc_trust_free(vo.trust);
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "usage: sealctl verify [--pubkey KEY]... DIR\n");
+		sc_trust_free(vo.trust);
 		return 2;
 	}
-	rc = sc_verify(argv[1], &res, print_issue, NULL, err, sizeof(err));
+	dir = argv[optind];
+	rc = sc_verify_ex(dir, &vo, &res, print_issue, NULL, err, sizeof(err));
+	sc_trust_free(vo.trust);
 	if (rc < 0) {
 		fprintf(stderr, "sealctl verify: %s\n", err);
 		return 2;
 	}
 	if (rc > 0) {
 		printf("FAILED: %" PRIu64 " problem(s) in %s; %" PRIu64 " record(s) in blocks that checked "
-		       "intact\n", res.issues, argv[1], res.records);
+		       "intact\n", res.issues, dir, res.records);
 		return 1;
 	}
 	fmt_time(res.first_ns, t0, sizeof(t0));
@@ -92,8 +123,20 @@ cmd_verify(int argc, char **argv)
 	       res.stored_bytes ? (double)res.raw_bytes / (double)res.stored_bytes : 0.0);
 	if (res.blocks)
 		printf("time range %s .. %s\n", t0, t1);
-	printf("note: blocks cut from the very end of the newest segment leave an intact shorter "
-	       "store; only a signed checkpoint can show that\n");
+	if (res.checkpoints)
+		printf("signed: %" PRIu64 " checkpoint(s); the newest covers %" PRIu64 " of %" PRIu64
+		       " blocks, signed by %s (%s)\n", res.checkpoints, res.signed_size, res.tree_size,
+		       res.signer, res.keys_pinned ? "a pinned key" :
+		       "keys/ of the store itself: pin with --pubkey to tell a re-signed store");
+	else
+		printf("signed: no checkpoint%s\n", res.store_version < 2 ?
+		       " (store format 1: no log tree)" : "");
+	printf("%" PRIu64 " records in %" PRIu64 " blocks sealed but not yet signed\n",
+	       res.unsigned_records, res.unsigned_blocks);
+	if (res.unsigned_blocks)
+		printf("note: blocks after the newest checkpoint can be cut from the end along with "
+		       "their leaves without a trace in the store; an auditor's newer checkpoint "
+		       "(sealctl consistency) shows it\n");
 	return 0;
 }
 
