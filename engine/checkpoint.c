@@ -361,7 +361,7 @@ sc_note_open(const char *msg, size_t len, sc_vkey_lookup_fn lookup, void *arg,
 	for (p = split + 2; p < len;) {
 		const char *line = msg + p, *nl = memchr(line, '\n', len - p), *sp;
 		size_t ll = (size_t)(nl - line), nlen;
-		uint8_t raw[4 + SC_SIG_LEN + 1];
+		uint8_t raw[4 + 4 * SC_SIG_LEN];
 		char name[SC_KEYNAME_MAX + 1];
 		const struct sc_vkey *vk;
 		uint32_t hash;

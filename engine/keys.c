@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,18 +57,22 @@ enum {
 };
 _Static_assert(K_SUM + 32 == SC_SIGNKEY_LEN, "sign.key length");
 
+/* SHA-256 of a || b; out may overlap either input. */
 static void
 sha256(const void *a, size_t al, const void *b, size_t bl, uint8_t out[32])
 {
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	uint8_t d[32];
 	unsigned int dl;
 
 	/* Only fails on allocation: leave a recognisable zero digest. */
-	memset(out, 0, 32);
+	memset(d, 0, sizeof(d));
 	if (m != NULL && EVP_DigestInit_ex(m, EVP_sha256(), NULL) == 1 &&
 	    EVP_DigestUpdate(m, a, al) == 1 && (bl == 0 || EVP_DigestUpdate(m, b, bl) == 1))
-		EVP_DigestFinal_ex(m, out, &dl);
+		EVP_DigestFinal_ex(m, d, &dl);
 	EVP_MD_CTX_free(m);
+	memcpy(out, d, 32);
+	OPENSSL_cleanse(d, sizeof(d));
 }
 
 void
@@ -78,12 +83,21 @@ sc_epoch_seed_next(const uint8_t seed[32], uint8_t next[32])
 	sha256(label, sizeof(label) - 1, seed, 32, next);
 }
 
+/* The HKDF implementation, fetched once (fetching costs more than deriving). */
+static EVP_KDF *hkdf;
+static pthread_once_t hkdf_once = PTHREAD_ONCE_INIT;
+
+static void
+hkdf_fetch(void)
+{
+	hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+}
+
 int
 sc_epoch_key_seed(const uint8_t seed[32], uint8_t key[32])
 {
 	static char info[] = "sealcap epoch key";
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	EVP_KDF_CTX *kc = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	EVP_KDF_CTX *kc;
 	OSSL_PARAM p[4];
 	int rc;
 
@@ -91,9 +105,10 @@ sc_epoch_key_seed(const uint8_t seed[32], uint8_t key[32])
 	p[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)(uintptr_t)seed, 32);
 	p[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, sizeof(info) - 1);
 	p[3] = OSSL_PARAM_construct_end();
+	pthread_once(&hkdf_once, hkdf_fetch);
+	kc = hkdf ? EVP_KDF_CTX_new(hkdf) : NULL;
 	rc = kc != NULL && EVP_KDF_derive(kc, key, 32, p) == 1 ? 0 : -EIO;
 	EVP_KDF_CTX_free(kc);
-	EVP_KDF_free(kdf);
 	return rc;
 }
 

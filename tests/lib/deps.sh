@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Debian 12 packages the build, the tests and the main job need.  rsyslog:
 # the system tests run their own rsyslogd (own config, loopback only) as a
-# real omfwd sender; the package's own service is not needed.
+# real omfwd sender; the package's own service is not needed.  golang-go and
+# golang-golang-x-mod-dev: test_checkpoint checks our signed checkpoints with
+# Go's reference signed-note and transparency-log code (tests/interop).
 SC_DEB_PACKAGES="build-essential meson ninja-build pkg-config python3
  dpdk-dev libdpdk-dev liburcu-dev liblz4-dev libcriterion-dev libssl-dev libpcap-dev
- lz4 iproute2 rsyslog"
+ lz4 iproute2 rsyslog
+ golang-go golang-golang-x-mod-dev"
 
 sc_install_deps() {
 	if [ "${SEALCAP_NO_APT:-0}" = 1 ]; then return 0; fi

@@ -50,6 +50,42 @@ fmt_time(int64_t ns, char *buf, size_t len)
 	snprintf(buf + n, len - n, ".%09ldZ", frac);
 }
 
+/* Whole file, NUL-terminated (free() it).  @return 0 or -errno. */
+static int
+sc_read_whole(const char *path, char **out, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b = NULL;
+	size_t cap = 0, n = 0;
+
+	*out = NULL;
+	if (f == NULL)
+		return -errno;
+	for (;;) {
+		size_t got;
+
+		if (n + 4096 + 1 > cap) {
+			char *nb = realloc(b, cap = cap ? 2 * cap : 65536);
+
+			if (nb == NULL) {
+				free(b);
+				fclose(f);
+				return -ENOMEM;
+			}
+			b = nb;
+		}
+		got = fread(b + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	fclose(f);
+	b[n] = '\0';
+	*out = b;
+	*len = n;
+	return 0;
+}
+
 /* ---- verify -------------------------------------------------------------- */
 
 static const char *const vf_names[] = { "segment", "leaves", "checkpoints", "keys", "store" };
@@ -426,6 +462,91 @@ cmd_stats(int argc, char **argv)
 	return 0;
 }
 
+/* ---- keygen -------------------------------------------------------------- */
+
+static int
+cmd_keygen(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "origin", required_argument, NULL, 'n' },
+		{ "epochs", required_argument, NULL, 'e' },
+		{ "epoch-seconds", required_argument, NULL, 's' },
+		{ "start", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sc_keygen_opts o = { 0 };
+	char vkey[SC_VKEY_MAX], err[512], t0[64], t1[64], *end;
+	unsigned long long v;
+	int opt, rc;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'o': o.dir = optarg; break;
+		case 'n': o.origin = optarg; break;
+		case 'e':
+		case 's':
+		case 't':
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 1 || v > (opt == 't' ? INT64_MAX : UINT32_MAX)) {
+				fprintf(stderr, "sealctl keygen: '%s': expected a positive number\n", optarg);
+				return 2;
+			}
+			if (opt == 'e')
+				o.epochs = (uint32_t)v;
+			else if (opt == 's')
+				o.epoch_seconds = (uint32_t)v;
+			else
+				o.start = (int64_t)v;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (o.dir == NULL || optind != argc) {
+		fprintf(stderr, "usage: sealctl keygen --out DIR [--origin NAME] [--epochs N] "
+			"[--epoch-seconds S] [--start UNIX-SECONDS]\n");
+		return 2;
+	}
+	rc = sc_keygen(&o, vkey, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "sealctl keygen: %s\n", err);
+		return 2;
+	}
+	{
+		uint32_t n = o.epochs ? o.epochs : SC_EPOCHS_DEFAULT;
+		uint32_t secs = o.epoch_seconds ? o.epoch_seconds : SC_EPOCH_SECONDS_DEFAULT;
+		char path[4200], *cert = NULL;
+		size_t len = 0;
+		struct sc_epoch_cert *c;
+
+		snprintf(path, sizeof(path), "%s/epochs.pub", o.dir);
+		if (sc_read_whole(path, &cert, &len) == 0 &&
+		    (c = sc_epoch_cert_parse(cert, len, err, sizeof(err))) != NULL) {
+			fmt_time(c->start * 1000000000, t0, sizeof(t0));
+			fmt_time((c->start + (int64_t)n * secs) * 1000000000, t1, sizeof(t1));
+			sc_epoch_cert_free(c);
+		} else {
+			snprintf(t0, sizeof(t0), "?");
+			snprintf(t1, sizeof(t1), "?");
+		}
+		free(cert);
+		printf("master verifier key (pin it: sealctl verify --pubkey, check-proof --pubkey):\n%s\n\n",
+		       vkey);
+		printf("%s/master.pub   the line above\n"
+		       "%s/epochs.pub   %" PRIu32 " epoch verifier keys (signed-note form, one per line, "
+		       "named <origin>/e<i>), certified by the master key; epochs of %" PRIu32 " s from %s "
+		       "to %s\n"
+		       "%s/sign.key     the engine's evolving secret (sealcap --sign-key; mode 0600)\n"
+		       "%s/master.key   the master secret: move it OFF this server now; it is needed only "
+		       "to certify keys again\n",
+		       o.dir, o.dir, n, secs, t0, t1, o.dir, o.dir);
+	}
+	return 0;
+}
+
 static void
 usage(FILE *f)
 {
@@ -435,7 +556,11 @@ usage(FILE *f)
 		   "                                   print every record in store order (--events:\n"
 		   "                                   also the engine's start/stop/gap events)\n"
 		   "  stats DIR                        capture counters and the per-source table\n"
-		   "                                   (live while the engine runs)\n");
+		   "                                   (live while the engine runs)\n"
+		   "  verify [--pubkey KEY] DIR        also checks every checkpoint; KEY: master.pub,\n"
+		   "                                   epochs.pub or a verifier key line (pins the signer)\n"
+		   "  keygen --out DIR [--origin NAME] [--epochs N] [--epoch-seconds S]\n"
+		   "                                   master key, epoch certificate and sign.key\n");
 }
 
 int
@@ -451,6 +576,8 @@ main(int argc, char **argv)
 		return cmd_cat(argc - 1, argv + 1);
 	if (strcmp(argv[1], "stats") == 0)
 		return cmd_stats(argc - 1, argv + 1);
+	if (strcmp(argv[1], "keygen") == 0)
+		return cmd_keygen(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return 0;
