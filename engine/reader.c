@@ -164,6 +164,28 @@ open_segment(struct sc_store_reader *r, struct sc_store_pos *pos)
 }
 
 int
+sc_store_reader_seek(struct sc_store_reader *r, uint32_t segment, uint64_t offset)
+{
+	struct sc_store_pos pos;
+	uint32_t i;
+
+	for (i = 0; i < r->nsegs && r->segs[i] != segment; i++)
+		;
+	if (i == r->nsegs)
+		return -ENOENT;
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	r->cur = i;
+	if (open_segment(r, &pos) != SC_E_OK) {
+		close_segment(r);
+		return -EBADMSG;
+	}
+	r->off = offset;
+	return 0;
+}
+
+int
 sc_store_read(struct sc_store_reader *r, struct sc_block_hdr *h,
 	      const uint8_t **stored, struct sc_store_pos *pos, enum sc_error *err)
 {

@@ -25,5 +25,7 @@ int sc_store_json_read(const char *dir, struct sc_hasher *hs, uint8_t id[SC_HASH
 		       char *origin, size_t olen, int *version, char *errbuf, size_t errlen);
 /* Skip reading payloads (the writer's scan only needs headers). */
 void sc_store_reader_headers_only(struct sc_store_reader *r, bool on);
+/* Next read at @p offset of segment @p segment.  @return 0, -ENOENT, -EBADMSG */
+int sc_store_reader_seek(struct sc_store_reader *r, uint32_t segment, uint64_t offset);
 
 #endif

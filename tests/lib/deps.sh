@@ -6,6 +6,7 @@
 # Go's reference signed-note and transparency-log code (tests/interop).
 SC_DEB_PACKAGES="build-essential meson ninja-build pkg-config python3
  dpdk-dev libdpdk-dev liburcu-dev liblz4-dev libcriterion-dev libssl-dev libpcap-dev
+ libjansson-dev
  lz4 iproute2 rsyslog
  golang-go golang-golang-x-mod-dev"
 

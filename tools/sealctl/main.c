@@ -25,11 +25,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
 
 #include <sealcap/block.h>
 #include <sealcap/checkpoint.h>
 #include <sealcap/keys.h>
+#include <sealcap/proof.h>
 #include <sealcap/sources.h>
 #include <sealcap/store.h>
 
@@ -462,6 +464,217 @@ cmd_stats(int argc, char **argv)
 	return 0;
 }
 
+/* ---- proofs ---------------------------------------------------------------- */
+
+/* --pubkey options into a trust set (NULL when none given). */
+static int
+add_pubkey(struct sc_trust **t, const char *arg, const char *cmd)
+{
+	char err[512];
+
+	if (*t == NULL && (*t = sc_trust_new()) == NULL)
+		return -1;
+	if (sc_trust_add_pubkey(*t, arg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sealctl %s: --pubkey %s\n", cmd, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+write_out(const char *path, const char *text, const char *cmd)
+{
+	FILE *f = path ? fopen(path, "w") : stdout;
+
+	if (f == NULL) {
+		fprintf(stderr, "sealctl %s: %s: %s\n", cmd, path, strerror(errno));
+		return -1;
+	}
+	fputs(text, f);
+	fputc('\n', f);
+	if ((path ? fclose(f) : fflush(f)) != 0) {
+		fprintf(stderr, "sealctl %s: %s: write failed\n", cmd, path ? path : "stdout");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_prove(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "record", required_argument, NULL, 'r' },
+		{ "pubkey", required_argument, NULL, 'k' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sc_trust *t = NULL;
+	const char *id = NULL, *outp = NULL;
+	unsigned long long b, n;
+	char err[512], tail, *json;
+	int opt, rc;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (opt == 'r')
+			id = optarg;
+		else if (opt == 'o')
+			outp = optarg;
+		else if (opt != 'k' || add_pubkey(&t, optarg, "prove") != 0)
+			goto usage;
+	}
+	if (optind + 1 != argc || id == NULL)
+		goto usage;
+	if (sscanf(id, "%llu.%llu%c", &b, &n, &tail) != 2 || n > UINT32_MAX) {
+		fprintf(stderr, "sealctl prove: --record '%s': expected B.N as sealctl cat prints it\n", id);
+		goto usage;
+	}
+	rc = sc_proof_record(argv[optind], b, (uint32_t)n, t, &json, err, sizeof(err));
+	sc_trust_free(t);
+	if (rc != 0) {
+		fprintf(stderr, "sealctl prove: %s\n", err);
+		return rc == -EBADMSG ? 1 : 2;
+	}
+	rc = write_out(outp, json, "prove") == 0 ? 0 : 2;
+	free(json);
+	return rc;
+usage:
+	sc_trust_free(t);
+	fprintf(stderr, "usage: sealctl prove DIR --record B.N [--pubkey KEY] [--out FILE]\n");
+	return 2;
+}
+
+static void
+print_info(const struct sc_proof_info *i)
+{
+	char t[64];
+
+	if (strcmp(i->type, "inclusion") == 0) {
+		fmt_time(i->rx_ns, t, sizeof(t));
+		printf("OK: record %s (received %s from %s port %u) is record %" PRIu64 " of block %" PRIu64
+		       ", in the log of %s of %" PRIu64 " blocks signed by %s\n", i->id, t, i->source,
+		       i->port, i->index, i->block, i->origin, i->size, i->signer);
+	} else {
+		printf("OK: the log of %s at %" PRIu64 " blocks (signed by %s) extends its checkpoint at %"
+		       PRIu64 " blocks: nothing signed then was changed, removed or reordered\n", i->origin,
+		       i->size, i->signer, i->old_size);
+	}
+}
+
+static int
+cmd_check_proof(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "pubkey", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sc_trust *t = NULL;
+	struct sc_proof_info info;
+	char err[512], *json;
+	size_t len;
+	int opt, rc;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1)
+		if (opt != 'k' || add_pubkey(&t, optarg, "check-proof") != 0)
+			goto usage;
+	if (optind + 1 != argc || t == NULL)
+		goto usage;
+	rc = sc_read_whole(argv[optind], &json, &len);
+	if (rc != 0) {
+		fprintf(stderr, "sealctl check-proof: %s: %s\n", argv[optind], strerror(-rc));
+		sc_trust_free(t);
+		return 2;
+	}
+	rc = sc_proof_check(json, len, t, &info, err, sizeof(err));
+	free(json);
+	sc_trust_free(t);
+	if (rc < 0) {
+		fprintf(stderr, "sealctl check-proof: %s: %s\n", argv[optind], err);
+		return 2;
+	}
+	if (rc > 0) {
+		printf("FAIL: %s\n", err);
+		return 1;
+	}
+	print_info(&info);
+	return 0;
+usage:
+	sc_trust_free(t);
+	fprintf(stderr, "usage: sealctl check-proof FILE --pubkey KEY  (KEY: master.pub, epochs.pub or "
+		"a verifier key; the signer must be pinned)\n");
+	return 2;
+}
+
+static int
+cmd_consistency(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "old", required_argument, NULL, 'c' },
+		{ "pubkey", required_argument, NULL, 'k' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sc_trust *t = NULL;
+	struct sc_proof_info info;
+	const char *oldp = NULL, *outp = NULL;
+	char err[512], *old, *json = NULL;
+	size_t len;
+	int opt, rc;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (opt == 'c')
+			oldp = optarg;
+		else if (opt == 'o')
+			outp = optarg;
+		else if (opt != 'k' || add_pubkey(&t, optarg, "consistency") != 0)
+			goto usage;
+	}
+	if (optind + 1 != argc || oldp == NULL)
+		goto usage;
+	rc = sc_read_whole(oldp, &old, &len);
+	if (rc != 0) {
+		fprintf(stderr, "sealctl consistency: %s: %s\n", oldp, strerror(-rc));
+		sc_trust_free(t);
+		return 2;
+	}
+	err[0] = '\0';
+	rc = sc_proof_consistency(argv[optind], old, len, t, &json, &info, err, sizeof(err));
+	free(old);
+	sc_trust_free(t);
+	if (rc < 0) {
+		fprintf(stderr, "sealctl consistency: %s\n", err);
+		free(json);
+		return 2;
+	}
+	if (json != NULL) {
+		if (outp != NULL && write_out(outp, json, "consistency") != 0)
+			rc = 2;
+		/* The proof for people: the two trees and the hashes between them. */
+		{
+			json_t *doc = json_loads(json, 0, NULL);
+			json_t *p = doc ? json_object_get(doc, "path") : NULL;
+
+			printf("old: %" PRIu64 " blocks; new: %" PRIu64 " blocks; proof: %zu hashes\n",
+			       info.old_size, info.size, json_array_size(p));
+			for (size_t i = 0; i < json_array_size(p); i++)
+				printf("  %s\n", json_string_value(json_array_get(p, i)));
+			json_decref(doc);
+		}
+		free(json);
+	}
+	if (rc == 0)
+		print_info(&info);
+	else if (rc == 1)
+		printf("FAIL: %s\n", err);
+	return rc;
+usage:
+	sc_trust_free(t);
+	fprintf(stderr, "usage: sealctl consistency DIR --old CHECKPOINT [--pubkey KEY] [--out FILE]\n");
+	return 2;
+}
+
 /* ---- keygen -------------------------------------------------------------- */
 
 static int
@@ -560,7 +773,13 @@ usage(FILE *f)
 		   "  verify [--pubkey KEY] DIR        also checks every checkpoint; KEY: master.pub,\n"
 		   "                                   epochs.pub or a verifier key line (pins the signer)\n"
 		   "  keygen --out DIR [--origin NAME] [--epochs N] [--epoch-seconds S]\n"
-		   "                                   master key, epoch certificate and sign.key\n");
+		   "                                   master key, epoch certificate and sign.key\n"
+		   "  prove DIR --record B.N [--pubkey KEY] [--out FILE]\n"
+		   "                                   inclusion proof of a record (JSON), against the\n"
+		   "                                   newest checkpoint that covers it\n"
+		   "  check-proof FILE --pubkey KEY    check a proof without the store\n"
+		   "  consistency DIR --old CHECKPOINT [--pubkey KEY] [--out FILE]\n"
+		   "                                   prove the store extends an older checkpoint\n");
 }
 
 int
@@ -578,6 +797,12 @@ main(int argc, char **argv)
 		return cmd_stats(argc - 1, argv + 1);
 	if (strcmp(argv[1], "keygen") == 0)
 		return cmd_keygen(argc - 1, argv + 1);
+	if (strcmp(argv[1], "prove") == 0)
+		return cmd_prove(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check-proof") == 0)
+		return cmd_check_proof(argc - 1, argv + 1);
+	if (strcmp(argv[1], "consistency") == 0)
+		return cmd_consistency(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return 0;
