@@ -446,10 +446,15 @@ sc_proof_consistency(const char *dir, const char *old, size_t len, struct sc_tru
 	while (olen >= 2 && old[olen - 1] == '\n' && old[olen - 2] == '\n')
 		olen--;
 	st = sc_trust_open_checkpoint(t, old, olen, &oc, &on);
+	if (st == SC_NOTE_UNKNOWN_KEY) {
+		sc_errf(err, errlen, "the old checkpoint is signed by %s+%08" PRIx32 ", which no trusted key "
+			"names: pass its epoch certificate (epochs.pub) with --pubkey (the store's keys/ "
+			"does not certify it: replaced?)", on.first_name, on.first_hash);
+		rc = 1;
+		goto out;
+	}
 	if (st != SC_NOTE_OK) {
-		sc_errf(err, errlen, "the old checkpoint: %s%s", sc_note_status_text(st),
-			st == SC_NOTE_UNKNOWN_KEY && trust == NULL ?
-			" in the store's keys/ (pin the signer with --pubkey)" : "");
+		sc_errf(err, errlen, "the old checkpoint: %s", sc_note_status_text(st));
 		rc = 1;
 		goto out;
 	}

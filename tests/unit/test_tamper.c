@@ -23,7 +23,13 @@
  * end are still listed.  Tests named limit_* pin what verify can NOT see
  * from the store alone: they assert that verify says OK, so the day a check
  * catches them, the tests fail and must be turned around.  What needs a
- * signed checkpoint is in the checkpoint part at the end of this file.
+ * signed checkpoint is in part h at the end of this file: stores signed as
+ * the engine signs them (a checkpoint every 10 blocks and at each close),
+ * checked by verify pinned to the master key, and by `sealctl consistency`
+ * against a checkpoint an auditor kept: a store re-sealed with another key,
+ * the tail after a checkpoint replaced by self-consistent blocks, a
+ * rollback to an older copy, the newest segment deleted (with its leaves,
+ * with its checkpoints), an edited checkpoint, a deleted checkpoints file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,7 +53,10 @@
 #include "sctest.h"
 
 #include <sealcap/block.h>
+#include <sealcap/checkpoint.h>
 #include <sealcap/hash.h>
+#include <sealcap/keys.h>
+#include <sealcap/proof.h>
 #include <sealcap/record.h>
 #include <sealcap/store.h>
 #include <sealcap/syslog.h>
@@ -106,9 +115,14 @@ setup(void)
 	snprintf(store, sizeof(store), "%s/store", tmp);
 }
 
+static struct sc_sign_key *skey;  /* signed stores: the engine's key */
+static char mpub[440];             /* ... and the master verifier key file */
+
 static void
 teardown(void)
 {
+	sc_sign_key_close(skey);
+	skey = NULL;
 	if (tmp[0])
 		sct_rmtree(tmp);
 }
@@ -123,7 +137,38 @@ struct build_cfg {
 	uint64_t segment_bytes;
 	unsigned tail_blocks;    /* ... then these after a restart, in one segment */
 	uint32_t seed;
+	unsigned ckpt_every;     /* signed: a checkpoint every N blocks and at each close */
+	const char *snapshot;    /* copy the store here at the restart (an old backup) */
 };
+
+static int run(char *const argv[], char **out, char **err);
+
+static void
+make_key(void)
+{
+	struct sc_keygen_opts o = { .origin = "sealcap/tamper-test", .epochs = 4,
+				    .epoch_seconds = 86400 };
+	char dir[300], path[420], err[512], vkey[SC_VKEY_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/keys", tmp);
+	o.dir = dir;
+	cr_assert_eq(sc_keygen(&o, vkey, err, sizeof(err)), 0, "%s", err);
+	snprintf(path, sizeof(path), "%s/sign.key", dir);
+	skey = sc_sign_key_open(path, err, sizeof(err));
+	cr_assert_not_null(skey, "%s", err);
+	snprintf(mpub, sizeof(mpub), "%s/master.pub", dir);
+}
+
+static void
+sign_now(struct sc_store *s)
+{
+	char err[512];
+	size_t len;
+	const char *cert = sc_sign_key_cert_text(skey, &len);
+
+	cr_assert(sc_store_checkpoint(s, sc_sign_key_signer(skey), err, sizeof(err)) >= 0, "%s", err);
+	cr_assert_eq(sc_store_put_key(s, "epochs-tamper.pub", cert, len), 0);
+}
 
 static uint32_t
 xs32(uint32_t *s)
@@ -163,6 +208,8 @@ build_store(const struct build_cfg *cfg)
 	uint64_t n = 0;
 
 	cr_assert(cfg->lanes >= 2 && cfg->lanes <= 4);
+	if (cfg->ckpt_every && skey == NULL)
+		make_key();
 	cr_assert_eq(sc_store_open(&o, &s, err, sizeof(err)), 0, "%s", err);
 	for (unsigned l = 0; l < cfg->lanes; l++) {
 		b[l] = sc_block_builder_new(l, 1024);
@@ -211,8 +258,22 @@ build_store(const struct build_cfg *cfg)
 		}
 		cr_assert_eq(sc_block_seal(b[l], &clk, &h, stored), 0);
 		cr_assert_eq(sc_store_append(s, &h, stored), 0);
+		if (cfg->ckpt_every && (i + 1) % cfg->ckpt_every == 0)
+			sign_now(s);
 		if (i + 1 == cfg->blocks && cfg->tail_blocks) {
+			if (cfg->ckpt_every)
+				sign_now(s);
 			cr_assert_eq(sc_store_close(s), 0);
+			if (cfg->snapshot) {
+				char snap[400];
+				char *argv[] = { (char *)"/bin/cp", (char *)"-a", store, snap, NULL };
+				char *out, *e2;
+
+				snprintf(snap, sizeof(snap), "%s", cfg->snapshot);
+				cr_assert_eq(run(argv, &out, &e2), 0, "cp: %s", e2);
+				free(out);
+				free(e2);
+			}
 			o.segment_bytes = 1u << 20;
 			cr_assert_eq(sc_store_open(&o, &s, err, sizeof(err)), 0, "%s", err);
 		}
@@ -220,6 +281,8 @@ build_store(const struct build_cfg *cfg)
 	free(stored);
 	for (unsigned l = 0; l < cfg->lanes; l++)
 		sc_block_builder_free(b[l]);
+	if (cfg->ckpt_every)
+		sign_now(s);
 	cr_assert_eq(sc_store_close(s), 0);
 	return n;
 }
@@ -1490,4 +1553,355 @@ Test(tamper, leaves_file_damaged)
 		      WL(LEAF, &L.blk[7]));
 	cr_assert_eq(unlink(path), 0);
 	EXPECT_DAMAGE(&is, WF(LEAVES_MISSING, LEAVES, 0));
+}
+
+/* ---- h. signed stores: what checkpoints catch ------------------------------------------ */
+
+/* ~100 KB as std, a checkpoint every 10 blocks, at the restart and at the end. */
+static const struct build_cfg signed_cfg = { .lanes = 3, .blocks = 80, .segment_bytes = 6000,
+					     .tail_blocks = 8, .seed = 0x5eed, .ckpt_every = 10 };
+
+/* The notes of STORE/checkpoints: offset, size, text. */
+struct notes {
+	unsigned n;
+	uint64_t off[64], size[64];
+	char *text[64];
+};
+
+static void
+read_notes(struct notes *nt)
+{
+	char *buf;
+	size_t len, off = 0, a, b, next;
+
+	memset(nt, 0, sizeof(*nt));
+	cr_assert_eq(sc_store_checkpoints_load(store, &buf, &len), 0);
+	while (nt->n < 64 && sc_checkpoints_next(buf, len, off, &a, &b, &next) == 1) {
+		struct sc_checkpoint c;
+		struct sc_note n;
+
+		cr_assert_neq(sc_note_open(buf + a, b - a, NULL, NULL, &n), SC_NOTE_MALFORMED);
+		cr_assert_eq(sc_checkpoint_parse(buf + a, n.text_len, &c), 0);
+		nt->off[nt->n] = a;
+		nt->size[nt->n] = c.size;
+		nt->text[nt->n] = strndup(buf + a, b - a);
+		nt->n++;
+		off = next;
+	}
+	free(buf);
+}
+
+static void
+free_notes(struct notes *nt)
+{
+	for (unsigned i = 0; i < nt->n; i++)
+		free(nt->text[i]);
+}
+
+/* Keep only the first @p k notes of STORE/checkpoints. */
+static void
+keep_notes(const struct notes *nt, unsigned k)
+{
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/checkpoints", store);
+	cr_assert_eq(truncate(path, k < nt->n ? (off_t)nt->off[k] : (off_t)1 << 40), 0);
+}
+
+static void
+verify_pinned(struct issues *is, const char *pub)
+{
+	struct sc_verify_opts vo;
+	char err[512];
+
+	vo.trust = sc_trust_new();
+	cr_assert_not_null(vo.trust);
+	cr_assert_eq(sc_trust_add_pubkey(vo.trust, pub, err, sizeof(err)), 0, "%s", err);
+	memset(is, 0, sizeof(*is));
+	is->rc = sc_verify_ex(store, &vo, &is->res, collect, is, is->err, sizeof(is->err));
+	sc_trust_free(vo.trust);
+}
+
+/* sealctl consistency STORE --old NOTE --pubkey PUB: exit @p want and a line. */
+static void
+expect_consistency_pub(const char *note, const char *pub, int want, const char *needle)
+{
+	char path[400], *out, *err;
+	char *argv[] = { (char *)SC_SEALCTL, (char *)"consistency", store, (char *)"--old", path,
+			 (char *)"--pubkey", (char *)(uintptr_t)pub, NULL };
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/auditor.ckpt", tmp);
+	spit(path, (const uint8_t *)note, strlen(note));
+	rc = run(argv, &out, &err);
+	cr_expect_eq(rc, want, "sealctl consistency exit %d, want %d:\n%s%s", rc, want, out, err);
+	cr_expect(strstr(out, needle) != NULL, "want \"%s\":\n%s%s", needle, out, err);
+	free(out);
+	free(err);
+}
+
+/* The same, pinned to the master. */
+static void
+expect_consistency(const char *note, int want, const char *needle)
+{
+	expect_consistency_pub(note, mpub, want, needle);
+}
+
+static void
+build_signed(const struct build_cfg *cfg, struct notes *nt)
+{
+	struct issues is;
+	uint64_t n = build_store(cfg);
+
+	scan_layout();
+	cr_assert_eq(L.records, n);
+	verify_pinned(&is, mpub);
+	if (is.rc != 0)
+		dump_issues(&is);
+	cr_assert_eq(is.rc, 0, "pristine signed store does not verify: %s", is.err);
+	cr_assert_eq(is.res.signed_size, L.nblk);
+	cr_assert_eq(is.res.unsigned_blocks, 0);
+	read_notes(nt);
+	cr_assert_eq(nt->size[nt->n - 1], L.nblk);
+}
+
+Test(tamper, signed_store_verifies_and_an_edited_checkpoint_does_not)
+{
+	struct issues is;
+	struct notes nt;
+	char path[400];
+	size_t len;
+	uint8_t *p;
+
+	build_signed(&signed_cfg, &nt);
+	cr_assert_geq(nt.n, 9);
+	snprintf(path, sizeof(path), "%s/checkpoints", store);
+	/* Its size: 20 -> 21 blocks.  Its root: one base64 digit.  Its signature: one digit. */
+	p = slurp(path, &len);
+	cr_assert(memcmp(p + nt.off[1] + strlen("sealcap/tamper-test\n"), "20\n", 3) == 0);
+	p[nt.off[1] + strlen("sealcap/tamper-test\n") + 1] = '1';
+	p[nt.off[3] + strlen("sealcap/tamper-test\n40\n") + 5] ^= 0x01;
+	p[nt.off[5] + strlen(nt.text[5]) - 10] = p[nt.off[5] + strlen(nt.text[5]) - 10] == 'A' ? 'B' : 'A';
+	spit(path, p, len);
+	free(p);
+	verify_pinned(&is, mpub);
+	EXPECT_ISSUES(&is, WF(CKPT_SIGNATURE, CHECKPOINTS, nt.off[1]),
+		      WF(CKPT_SIGNATURE, CHECKPOINTS, nt.off[3]),
+		      WF(CKPT_SIGNATURE, CHECKPOINTS, nt.off[5]));
+	free_notes(&nt);
+}
+
+/*
+ * An attacker with the library and a key of their own re-seals the store:
+ * rewrites a block and everything after it, the leaves, and signs new
+ * checkpoints with their key, which they also put in keys/.  The store
+ * then vouches for itself; the pinned master does not.
+ */
+Test(tamper, store_resealed_with_another_key)
+{
+	struct issues is;
+	struct notes nt;
+	char path[440], mine[400], err[512], vkey[SC_VKEY_MAX];
+	struct sc_sign_key *k2;
+	struct sc_store *s;
+	struct sc_store_opts o = { .dir = store, .fsync = SC_FSYNC_NONE };
+	const struct blk *tail;
+	const char *forged;
+
+	build_signed(&signed_cfg, &nt);
+	tail = &L.blk[L.nblk - 1];
+	forged = forge_block(tail, 0, FORGE_TEXT, true);
+	scan_layout();
+	rewrite_leaves();
+	{
+		struct sc_keygen_opts ko = { .origin = "sealcap/tamper-test", .epochs = 4,
+					     .epoch_seconds = 86400 };
+
+		snprintf(mine, sizeof(mine), "%s/attacker", tmp);
+		ko.dir = mine;
+		cr_assert_eq(sc_keygen(&ko, vkey, err, sizeof(err)), 0, "%s", err);
+		snprintf(path, sizeof(path), "%s/sign.key", mine);
+		k2 = sc_sign_key_open(path, err, sizeof(err));
+		cr_assert_not_null(k2);
+	}
+	snprintf(path, sizeof(path), "%s/checkpoints", store);
+	cr_assert_eq(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/keys/epochs-tamper.pub", store);
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(sc_store_open(&o, &s, err, sizeof(err)), 0, "%s", err);
+	{
+		size_t len;
+		const char *cert = sc_sign_key_cert_text(k2, &len);
+
+		cr_assert_eq(sc_store_checkpoint(s, sc_sign_key_signer(k2), err, sizeof(err)), 1);
+		cr_assert_eq(sc_store_put_key(s, "epochs-attacker.pub", cert, len), 0);
+	}
+	sc_store_close(s);
+	sc_sign_key_close(k2);
+	cr_assert(store_has_record(forged));
+
+	/* Unpinned, the store's own keys vouch for it: the documented reason to pin. */
+	verify(&is);
+	cr_expect_eq(is.rc, 0, "unpinned verify trusts keys/");
+	cr_expect(!is.res.keys_pinned);
+	/* Pinned to the real master: the foreign certificate and every checkpoint fail. */
+	verify_pinned(&is, mpub);
+	EXPECT_ISSUES(&is, WF(KEYS, KEYS, 0), WF(CKPT_KEY, CHECKPOINTS, 0),
+		      WF(CKPT_MISSING, CHECKPOINTS, 0));
+	/*
+	 * The auditor's checkpoint from before: with only the master pinned,
+	 * its epoch key is unknown (the store's certificate is gone); with the
+	 * epoch certificate, the re-signed store holds nothing to extend it.
+	 */
+	expect_consistency(nt.text[nt.n - 2], 1, "pass its epoch certificate (epochs.pub)");
+	snprintf(path, sizeof(path), "%s/keys/epochs.pub", tmp);
+	expect_consistency_pub(nt.text[nt.n - 2], path, 1,
+			       "FAIL: the store holds no checkpoint signed by a trusted key");
+	free_notes(&nt);
+}
+
+/*
+ * The blocks after a checkpoint replaced by different, self-consistent
+ * ones (rehashed, leaves rewritten): the newer checkpoint that covered them
+ * no longer matches.  Dropping that checkpoint too leaves a store that
+ * verifies with an unsigned tail, and the auditor's copy of it fails
+ * consistency; so does a tail re-signed with the key stolen at that time.
+ */
+Test(tamper, tail_after_a_checkpoint_replaced_by_self_consistent_blocks)
+{
+	struct issues is;
+	struct notes nt;
+	const struct blk *tail;
+	unsigned last;
+	struct sc_store *s;
+	struct sc_store_opts o = { .dir = store, .fsync = SC_FSYNC_NONE };
+	char err[512];
+
+	build_signed(&signed_cfg, &nt);
+	last = nt.n - 1;
+	tail = &L.blk[L.nblk - 1];
+	forge_block(tail, 1, FORGE_TEXT, true);
+	scan_layout();
+	rewrite_leaves();
+	verify_pinned(&is, mpub);
+	EXPECT_ISSUES(&is, WF(CKPT_ROOT, CHECKPOINTS, nt.off[last]));
+	EXPECT_SEALCTL(WF(CKPT_ROOT, CHECKPOINTS, nt.off[last]));
+
+	/* Without the checkpoint that covered the tail. */
+	keep_notes(&nt, last);
+	verify_pinned(&is, mpub);
+	cr_expect_eq(is.rc, 0);
+	cr_expect_eq(is.res.unsigned_blocks, L.nblk - nt.size[last - 1]);
+	expect_consistency(nt.text[last], 1, "rolled back or cut");
+	expect_consistency(nt.text[last - 1], 0, "OK: ");
+
+	/* Re-signed with the (stolen) current key: a checkpoint of the same size, another tree. */
+	cr_assert_eq(sc_store_open(&o, &s, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sc_store_checkpoint(s, sc_sign_key_signer(skey), err, sizeof(err)), 1);
+	sc_store_close(s);
+	verify_pinned(&is, mpub);
+	cr_expect_eq(is.rc, 0, "a thief of the current key can sign a rewritten tail");
+	expect_consistency(nt.text[last], 1, "FAIL: the store's first 88 blocks are not the ones the old "
+			   "checkpoint signed: history was rewritten");
+	expect_consistency(nt.text[last - 1], 0, "OK: ");
+	free_notes(&nt);
+}
+
+/* An old backup put back: intact, but behind the auditor's newer checkpoint. */
+Test(tamper, store_rolled_back_to_an_older_copy)
+{
+	struct issues is;
+	struct notes nt;
+	struct build_cfg cfg = signed_cfg;
+	char snap[400], *out, *err;
+	unsigned old_last;
+
+	snprintf(snap, sizeof(snap), "%s/backup", tmp);
+	cfg.snapshot = snap;
+	build_signed(&cfg, &nt);
+	/* The backup is the store before the restart: 80 blocks, signed at 80. */
+	{
+		char *argv[] = { (char *)"/bin/rm", (char *)"-rf", store, NULL };
+
+		cr_assert_eq(run(argv, &out, &err), 0);
+		free(out);
+		free(err);
+	}
+	cr_assert_eq(rename(snap, store), 0);
+	verify_pinned(&is, mpub);
+	cr_expect_eq(is.rc, 0, "the old copy is intact in itself");
+	cr_expect_eq(is.res.signed_size, 80);
+	old_last = nt.n - 1;
+	cr_assert_eq(nt.size[old_last], 88);
+	expect_consistency(nt.text[old_last], 1, "covers 80 blocks, the old one 88: the store was rolled back");
+	expect_consistency(nt.text[3], 0, "OK: ");
+	free_notes(&nt);
+}
+
+/* The newest segment deleted, with its leaves, and with its checkpoints. */
+Test(tamper, newest_segment_deleted_from_a_signed_store)
+{
+	struct issues is;
+	struct notes nt;
+	const struct seg *sg;
+	unsigned keep = 0;
+
+	build_signed(&signed_cfg, &nt);
+	sg = &L.seg[L.nseg - 1];
+	unlink_seg(sg->num);
+	verify_pinned(&is, mpub);
+	EXPECT_ISSUES(&is, WFB(BLOCK_MISSING, LEAVES, sg->first * SC_HASH_LEN, sg->first));
+	/* Leaves cut too: the checkpoints that covered the segment are beyond the tree. */
+	truncate_leaves(sg->first);
+	verify_pinned(&is, mpub);
+	{
+		struct want w[8];
+		unsigned n = 0;
+
+		for (unsigned i = 0; i < nt.n; i++)
+			if (nt.size[i] > sg->first)
+				w[n++] = WF(CKPT_SIZE, CHECKPOINTS, nt.off[i]);
+			else
+				keep = i + 1;
+		cr_assert_geq(n, 1);
+		cr_expect(expect_issues(&is, w, n));
+		expect_sealctl_damaged(w, n);
+	}
+	/* Those checkpoints removed too: only the auditor's copy shows it. */
+	keep_notes(&nt, keep);
+	verify_pinned(&is, mpub);
+	cr_expect_eq(is.rc, 0);
+	expect_consistency(nt.text[nt.n - 1], 1, "rolled back or cut");
+	free_notes(&nt);
+}
+
+/* The signed versions of the limit_* tests above. */
+Test(tamper, rehashed_lane_head_with_leaves_rewritten_caught_by_the_checkpoint)
+{
+	struct issues is;
+	struct notes nt;
+
+	build_signed(&signed_cfg, &nt);
+	forge_block(&L.blk[L.nblk - 1], 0, FORGE_TEXT, true);
+	scan_layout();
+	rewrite_leaves();
+	verify_pinned(&is, mpub);
+	EXPECT_ISSUES(&is, WF(CKPT_ROOT, CHECKPOINTS, nt.off[nt.n - 1]));
+	free_notes(&nt);
+}
+
+Test(tamper, checkpoints_file_deleted_from_a_signed_store)
+{
+	struct issues is;
+	struct notes nt;
+	char path[400];
+
+	build_signed(&signed_cfg, &nt);
+	snprintf(path, sizeof(path), "%s/checkpoints", store);
+	cr_assert_eq(unlink(path), 0);
+	/* keys/ says the store was signed: without --pubkey as well. */
+	verify(&is);
+	EXPECT_ISSUES(&is, WF(CKPT_MISSING, CHECKPOINTS, 0));
+	EXPECT_SEALCTL(WF(CKPT_MISSING, CHECKPOINTS, 0));
+	free_notes(&nt);
 }
