@@ -214,9 +214,12 @@ sc_keygen(const struct sc_keygen_opts *o, char *master_vkey, char *err, size_t e
 	}
 
 	/* Master: a fresh Ed25519 key from OpenSSL's generator. */
-	mpk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	mpk = o->master_seed ? EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, o->master_seed, 32) :
+			       EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	if (o->seed0)
+		memcpy(seed, o->seed0, sizeof(seed));
 	if (mpk == NULL || EVP_PKEY_get_raw_private_key(mpk, mseed, &mlen) != 1 || mlen != 32 ||
-	    RAND_priv_bytes(seed, sizeof(seed)) != 1) {
+	    (o->seed0 == NULL && RAND_priv_bytes(seed, sizeof(seed)) != 1)) {
 		sc_errf(err, errlen, "cannot generate keys (OpenSSL)");
 		rc = -EIO;
 		goto out;

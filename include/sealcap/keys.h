@@ -52,6 +52,13 @@ struct sc_keygen_opts {
 	uint32_t epochs;        /**< 0: SC_EPOCHS_DEFAULT */
 	uint32_t epoch_seconds; /**< 0: SC_EPOCH_SECONDS_DEFAULT */
 	int64_t start;          /**< Unix seconds of epoch 0; 0: now */
+	/**
+	 * Fixed secrets instead of random ones, for golden files and tests
+	 * only (tests/golden/make_golden.c): a key made from a published seed
+	 * protects nothing.  NULL: OpenSSL's generator (always in sealctl).
+	 */
+	const uint8_t *master_seed;  /**< 32-byte RFC 8032 seed of the master */
+	const uint8_t *seed0;        /**< 32-byte seed of epoch 0 */
 };
 
 /**
