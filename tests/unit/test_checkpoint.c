@@ -354,6 +354,8 @@ append_blocks(struct sc_store *s, unsigned n, uint64_t *seq)
 
 Test(checkpoint, store_signs_its_tree_and_verify_checks_it)
 {
+	mode_t um = umask(022);
+
 	char keys[300], st[300], vkey[SC_VKEY_MAX], err[512], *buf;
 	struct sc_store_opts o = { .origin = "test/ckpt", .fsync = SC_FSYNC_NONE };
 	struct sc_sign_key *k;
@@ -427,6 +429,22 @@ Test(checkpoint, store_signs_its_tree_and_verify_checks_it)
 	cr_expect_eq(res.unsigned_blocks, 3);
 	cr_expect_eq(res.unsigned_records, 15);
 	cr_expect(!res.keys_pinned);
+	umask(um);
+	/* What the log tree adds keeps the store's modes. */
+	{
+		static const struct { const char *name; mode_t mode; } m[] = {
+			{ "leaves", 0640 }, { "checkpoints", 0640 }, { "keys", 0750 },
+			{ "keys/epochs-test.pub", 0640 },
+		};
+		struct stat sb;
+
+		for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+			snprintf(err, sizeof(err), "%s/%s", st, m[i].name);
+			cr_assert_eq(stat(err, &sb), 0, "%s", err);
+			cr_expect_eq(sb.st_mode & 07777, m[i].mode, "%s: mode %o", m[i].name,
+				     sb.st_mode & 07777);
+		}
+	}
 	sc_sign_key_close(k);
 }
 

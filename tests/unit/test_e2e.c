@@ -837,6 +837,35 @@ Test(e2e, signed_capture_across_key_epochs_verifies_with_the_pinned_master, .tim
 	cr_expect(notes >= 3 && e1 >= e0 + 3, "%u checkpoints, epochs %u .. %u", notes, e0, e1);
 	cr_log_info("%u checkpoints signed in epochs %u .. %u", notes, e0, e1);
 
+	/* A record the engine stored, proved and checked by the auditor's tool. */
+	cr_assert_eq(RUN(SEALCTL, "cat", store), 0);
+	{
+		char id[48], *proof = in_tmp("rec.json"), *edited, *p;
+		const char *cert = in_tmp("keys/epochs.pub");
+		size_t plen;
+
+		cr_assert_eq(sscanf(out, "%47s ", id), 1);
+		cr_assert_eq(RUN(SEALCTL, "prove", store, "--record", id, "--out", proof), 0, "%s", err);
+		cr_expect_eq(RUN(SEALCTL, "check-proof", proof, "--pubkey", cert), 0, "%s%s", out, err);
+		cr_expect(strncmp(out, "OK: record ", 11) == 0, "%s", out);
+		/* One character of the message changed: refused. */
+		edited = sct_slurp(proof, &plen);
+		p = strstr(edited, "\"message\": \"<");
+		cr_assert_not_null(p, "%s", edited);
+		p[13]++;
+		cr_assert_eq(unlink(proof), 0);
+		{
+			int fd = open(proof, O_WRONLY | O_CREAT, 0600);
+
+			cr_assert(fd >= 0);
+			cr_assert_eq(write(fd, edited, plen), (ssize_t)plen);
+			close(fd);
+		}
+		free(edited);
+		cr_expect_eq(RUN(SEALCTL, "check-proof", proof, "--pubkey", cert), 1, "%s", out);
+		cr_expect(strncmp(out, "FAIL: ", 6) == 0, "%s", out);
+	}
+
 	/* The key directory (master.key moved away as documented) holds no seed 0. */
 	{
 		char moved[450];
