@@ -1680,7 +1680,12 @@ Test(tamper, signed_store_verifies_and_an_edited_checkpoint_does_not)
 	p = slurp(path, &len);
 	cr_assert(memcmp(p + nt.off[1] + strlen("sealcap/tamper-test\n"), "20\n", 3) == 0);
 	p[nt.off[1] + strlen("sealcap/tamper-test\n") + 1] = '1';
-	p[nt.off[3] + strlen("sealcap/tamper-test\n40\n") + 5] ^= 0x01;
+	{
+		/* Another base64 digit, never an invalid one. */
+		uint8_t *c = &p[nt.off[3] + strlen("sealcap/tamper-test\n40\n") + 5];
+
+		*c = *c == 'A' ? 'B' : 'A';
+	}
 	p[nt.off[5] + strlen(nt.text[5]) - 10] = p[nt.off[5] + strlen(nt.text[5]) - 10] == 'A' ? 'B' : 'A';
 	spit(path, p, len);
 	free(p);
