@@ -284,6 +284,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "sealcap: --store DIR is required (see --help)\n");
 		return 2;
 	}
+	if (cfg.seal_epoch_s && cfg.sign_key == NULL) {
+		fprintf(stderr, "sealcap: --seal-epoch needs --sign-key (see --help)\n");
+		return 2;
+	}
 	drv = sc_driver_find(driver);
 	if (drv == NULL) {
 		fprintf(stderr, "sealcap: --driver '%s': no such driver in this build (have:", driver);
