@@ -793,7 +793,7 @@ checkpoint_epochs(const char *store, unsigned *first, unsigned *last)
  * carry several epochs, seed 0 is gone from the key directory, and another
  * master's key is refused.
  */
-Test(e2e, signed_capture_across_key_epochs_verifies_with_the_pinned_master, .timeout = 180)
+Test(e2e, signed_capture_across_key_epochs_verifies_with_the_pinned_master)
 {
 	const char *pcap = in_tmp("mix.pcap"), *store = in_tmp("store"), *keys = in_tmp("keys");
 	const char *skey = in_tmp("keys/sign.key"), *mpub = in_tmp("keys/master.pub");
