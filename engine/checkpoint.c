@@ -767,13 +767,15 @@ sc_trust_empty(const struct sc_trust *t)
 }
 
 int64_t
-sc_trust_epoch(const struct sc_trust *t, const char *name)
+sc_trust_epoch(const struct sc_trust *t, const char *name, uint32_t hash, size_t *cert)
 {
 	for (size_t i = 0; i < t->ncerts; i++) {
 		int64_t e = sc_epoch_cert_index(t->certs[i], name);
 
-		if (e >= 0)
+		if (e >= 0 && t->certs[i]->keys[e].hash == hash) {
+			*cert = i;
 			return e;
+		}
 	}
 	return -1;
 }

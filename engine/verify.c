@@ -155,13 +155,15 @@ load_checkpoints(struct vctx *v, struct sc_trust *t, const char *dir, const char
 	char *buf;
 	size_t len, off = 0, a, b, next, n = 0;
 	uint64_t max_size = 0;
-	int64_t max_epoch = -1;
+	int64_t max_epoch[64];          /* newest epoch seen, per certificate */
 	struct ckpt *list = NULL;
 	int k, rc = sc_store_checkpoints_load(dir, &buf, &len);
 
 	*out = NULL;
 	*nout = 0;
 	*file_exists = rc != -ENOENT;
+	for (int i = 0; i < 64; i++)
+		max_epoch[i] = -1;
 	if (rc == -ENOENT)
 		return 0;
 	if (rc != 0) {
@@ -173,6 +175,7 @@ load_checkpoints(struct vctx *v, struct sc_trust *t, const char *dir, const char
 		struct sc_note note;
 		enum sc_note_status st = sc_trust_open_checkpoint(t, buf + a, b - a, &c, &note);
 		int64_t epoch;
+		size_t cert = 0;
 
 		off = next;
 		switch (st) {
@@ -199,15 +202,17 @@ load_checkpoints(struct vctx *v, struct sc_trust *t, const char *dir, const char
 				    "origin '%.60s', the store is '%.60s'", c.origin, origin);
 			continue;
 		}
-		epoch = sc_trust_epoch(t, note.first_name);
-		if (c.size < max_size || (epoch >= 0 && epoch < max_epoch))
+		epoch = sc_trust_epoch(t, note.first_name, note.first_hash, &cert);
+		if (cert >= 64)
+			epoch = -1;
+		if (c.size < max_size || (epoch >= 0 && epoch < max_epoch[cert]))
 			report_file(v, SC_E_CKPT_ORDER, SC_VF_CHECKPOINTS, a, -1, 0,
-				    "size %" PRIu64 " epoch %" PRId64 " after size %" PRIu64
-				    " epoch %" PRId64, c.size, epoch, max_size, max_epoch);
+				    "size %" PRIu64 " (key %s) after size %" PRIu64 " or a later epoch",
+				    c.size, note.first_name, max_size);
 		if (c.size > max_size)
 			max_size = c.size;
-		if (epoch > max_epoch)
-			max_epoch = epoch;
+		if (epoch > max_epoch[cert])
+			max_epoch[cert] = epoch;
 		if ((n & (n - 1)) == 0 || n == 0) {
 			struct ckpt *nl = realloc(list, (n ? 2 * n : 1) * sizeof(*list));
 

@@ -190,8 +190,14 @@ int sc_trust_add_store_keys(struct sc_trust *t, const char *dir, char *err, size
 bool sc_trust_pinned(const struct sc_trust *t);
 /** Any key at all? */
 bool sc_trust_empty(const struct sc_trust *t);
-/** Epoch index a key name has in one of the set's certificates, or -1. */
-int64_t sc_trust_epoch(const struct sc_trust *t, const char *name);
+/**
+ * Epoch index of the key @p name / @p hash in one of the set's epoch
+ * certificates, and which certificate (@p cert, an index into the set), or
+ * -1 for a key no certificate lists.  Epochs compare only within one
+ * certificate: a later keygen restarts at e0, and may have been made
+ * before the old schedule's last epoch was used.
+ */
+int64_t sc_trust_epoch(const struct sc_trust *t, const char *name, uint32_t hash, size_t *cert);
 /** Lookup for sc_note_open. */
 const struct sc_vkey *sc_trust_lookup(void *t, const char *name, uint32_t hash);
 

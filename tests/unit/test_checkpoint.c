@@ -581,3 +581,107 @@ Test(checkpoint, go_reference_implementation_opens_our_checkpoints)
 		free(log);
 	}
 }
+
+/* A second keygen (next year's keys) restarts at e0: not an epoch going back. */
+Test(checkpoint, two_key_generations_in_one_store)
+{
+	char k1[300], k2[300], st[300], v1[SC_VKEY_MAX], v2[SC_VKEY_MAX], err[512], path[400];
+	struct sc_store_opts o = { .origin = "test/ckpt", .fsync = SC_FSYNC_NONE };
+	struct sc_sign_key *a, *b;
+	struct sc_store *s;
+	struct sc_verify_result res;
+	struct sc_verify_opts vo;
+	uint64_t seq = 0;
+	size_t len;
+	const char *cert;
+
+	snprintf(k1, sizeof(k1), "%s/k1", tmp);
+	snprintf(k2, sizeof(k2), "%s/k2", tmp);
+	snprintf(st, sizeof(st), "%s/store", tmp);
+	o.dir = st;
+	/* Next year's keys made now, used after the old key's epoch 5. */
+	run_keygen(k1, "test/ckpt", 10, 60, v1);
+	run_keygen(k2, "test/ckpt", 10, 60, v2);
+	snprintf(path, sizeof(path), "%s/sign.key", k1);
+	a = sc_sign_key_open(path, err, sizeof(err));
+	snprintf(path, sizeof(path), "%s/sign.key", k2);
+	b = sc_sign_key_open(path, err, sizeof(err));
+	cr_assert(a != NULL && b != NULL, "%s", err);
+	cr_assert_eq(sc_sign_key_advance(a, 5), 0, "the old key late in its schedule");
+	cr_assert_eq(sc_store_open(&o, &s, err, sizeof(err)), 0, "%s", err);
+	append_blocks(s, 3, &seq);
+	cr_assert_eq(sc_store_checkpoint(s, sc_sign_key_signer(a), err, sizeof(err)), 1);
+	cert = sc_sign_key_cert_text(a, &len);
+	cr_assert_eq(sc_store_put_key(s, "epochs-a.pub", cert, len), 0);
+	append_blocks(s, 2, &seq);
+	cr_assert_eq(sc_store_checkpoint(s, sc_sign_key_signer(b), err, sizeof(err)), 1);
+	cert = sc_sign_key_cert_text(b, &len);
+	cr_assert_eq(sc_store_put_key(s, "epochs-b.pub", cert, len), 0);
+	sc_store_close(s);
+	vo.trust = sc_trust_new();
+	cr_assert_eq(sc_trust_add_text(vo.trust, v1, strlen(v1), err, sizeof(err)), 0);
+	cr_assert_eq(sc_trust_add_text(vo.trust, v2, strlen(v2), err, sizeof(err)), 0);
+	cr_expect_eq(sc_verify_ex(st, &vo, &res, NULL, NULL, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(res.checkpoints, 2);
+	cr_expect_eq(res.signed_size, 5);
+	sc_trust_free(vo.trust);
+	sc_sign_key_close(a);
+	sc_sign_key_close(b);
+}
+
+/* Within one certificate, a checkpoint of an earlier epoch after a later one. */
+Test(checkpoint, epoch_going_back_is_out_of_order)
+{
+	char keys[300], st[300], vkey[SC_VKEY_MAX], err[512], path[400], body[512], note[1024];
+	struct sc_store_opts o = { .origin = "test/ckpt", .fsync = SC_FSYNC_NONE };
+	struct sc_sign_key *k;
+	struct sc_store *s;
+	struct sc_verify_result res;
+	struct sc_checkpoint c = { .size = 4 };
+	struct sc_signer *e1;
+	uint8_t seed[32], key[32], *kb;
+	uint64_t seq = 0;
+	size_t len;
+	int n, fd;
+	const char *cert;
+
+	snprintf(keys, sizeof(keys), "%s/keys", tmp);
+	snprintf(st, sizeof(st), "%s/store", tmp);
+	o.dir = st;
+	run_keygen(keys, "test/ckpt", 10, 60, vkey);
+	snprintf(path, sizeof(path), "%s/sign.key", keys);
+	kb = (uint8_t *)sct_slurp(path, &len);
+	memcpy(seed, kb + 72, 32);
+	free(kb);
+	k = sc_sign_key_open(path, err, sizeof(err));
+	cr_assert_not_null(k, "%s", err);
+	cr_assert_eq(sc_sign_key_advance(k, 3), 0);
+	cr_assert_eq(sc_store_open(&o, &s, err, sizeof(err)), 0, "%s", err);
+	append_blocks(s, 4, &seq);
+	cr_assert_eq(sc_store_checkpoint(s, sc_sign_key_signer(k), err, sizeof(err)), 1);
+	cert = sc_sign_key_cert_text(k, &len);
+	cr_assert_eq(sc_store_put_key(s, "epochs-test.pub", cert, len), 0);
+	snprintf(c.origin, sizeof(c.origin), "test/ckpt");
+	sc_store_root(s, c.root);
+	sc_store_close(s);
+	cr_expect_eq(sc_verify(st, &res, NULL, NULL, err, sizeof(err)), 0, "%s", err);
+
+	/* The same tree, signed as epoch 1 (whoever kept its seed), appended after. */
+	sc_epoch_seed_next(seed, seed);
+	cr_assert_eq(sc_epoch_key_seed(seed, key), 0);
+	e1 = sc_signer_new("test/ckpt/e1", key);
+	cr_assert_not_null(e1);
+	n = sc_checkpoint_format(&c, body, sizeof(body));
+	n = sc_note_sign(&e1, 1, body, (size_t)n, note, sizeof(note) - 1);
+	cr_assert(n > 0);
+	note[n++] = '\n';
+	snprintf(path, sizeof(path), "%s/checkpoints", st);
+	fd = open(path, O_WRONLY | O_APPEND);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, note, (size_t)n), n);
+	close(fd);
+	cr_expect_eq(sc_verify(st, &res, NULL, NULL, err, sizeof(err)), 1);
+	cr_expect_eq(res.issues, 1, "CKPT_ORDER only");
+	sc_signer_free(e1);
+	sc_sign_key_close(k);
+}

@@ -1910,3 +1910,29 @@ Test(tamper, checkpoints_file_deleted_from_a_signed_store)
 	EXPECT_SEALCTL(WF(CKPT_MISSING, CHECKPOINTS, 0));
 	free_notes(&nt);
 }
+
+/* An older checkpoint appended again after newer ones (a replay): out of order. */
+Test(tamper, replayed_older_checkpoint_is_out_of_order)
+{
+	struct issues is;
+	struct notes nt;
+	char path[400], *note;
+	int fd;
+	size_t len;
+
+	build_signed(&signed_cfg, &nt);
+	snprintf(path, sizeof(path), "%s/checkpoints", store);
+	len = strlen(nt.text[2]);
+	note = malloc(len + 2);
+	cr_assert_not_null(note);
+	memcpy(note, nt.text[2], len);
+	note[len++] = '\n';
+	fd = open(path, O_WRONLY | O_APPEND);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, note, len), (ssize_t)len);
+	close(fd);
+	free(note);
+	verify_pinned(&is, mpub);
+	EXPECT_ISSUES(&is, WF(CKPT_ORDER, CHECKPOINTS, nt.off[nt.n - 1] + strlen(nt.text[nt.n - 1]) + 1));
+	free_notes(&nt);
+}
