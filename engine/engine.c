@@ -20,6 +20,7 @@
 #include <rte_ring.h>
 
 #include <sealcap/engine.h>
+#include <sealcap/keys.h>
 #include <sealcap/syslog.h>
 
 #include <sealcap/sources.h>
@@ -146,6 +147,12 @@ struct sc_engine {
 	atomic_uint_fast64_t admitted;      /* for max_count */
 	/* writer counters */
 	atomic_uint_fast64_t blocks, raw_bytes, stored_bytes, synced, wrecords;
+	atomic_uint_fast64_t checkpoints, signed_blocks;
+	atomic_int_fast64_t key_epoch;
+	/* signing (writer thread only, after create) */
+	struct sc_sign_key *key;
+	int64_t next_ckpt;                  /* mono ns of the next checkpoint */
+	bool warned_exhausted, warned_ckpt;
 	/*
 	 * Engine clock quality, refreshed by main once a second.  Two slots:
 	 * main fills the one readers are not told about, then publishes its
@@ -195,6 +202,7 @@ sc_engine_config_default(struct sc_engine_config *c)
 	c->max_sources = 65536;
 	c->clock = "auto";
 	c->phc_offset_s = 37;
+	c->checkpoint_interval_s = 10;
 }
 
 static int64_t
@@ -669,7 +677,69 @@ lane_main(void *arg)
 	return NULL;
 }
 
-/* ---- writer -------------------------------------------------------------- */
+/* ---- writer ------------------------------------------------------------- */
+
+/* Sign a checkpoint of everything written so far, if the tree grew. */
+static void
+writer_checkpoint(struct sc_engine *e)
+{
+	struct sc_signer *sg = sc_sign_key_signer(e->key);
+	char err[512];
+	int rc;
+
+	if (sg == NULL) {
+		if (!e->warned_exhausted)
+			fprintf(stderr, "sealcap: signing key %s: every epoch of its schedule has ended "
+				"(or it does not match epochs.pub): no more checkpoints; run sealctl "
+				"keygen\n", e->cfg.sign_key);
+		e->warned_exhausted = true;
+		return;
+	}
+	rc = sc_store_checkpoint(e->store, sg, err, sizeof(err));
+	if (rc < 0) {
+		if (!e->warned_ckpt)
+			fprintf(stderr, "sealcap: checkpoint: %s (retrying)\n", err);
+		e->warned_ckpt = true;
+		return;
+	}
+	e->warned_ckpt = false;
+	if (rc > 0) {
+		atomic_fetch_add(&e->checkpoints, 1);
+		atomic_store(&e->signed_blocks, sc_store_signed(e->store));
+	}
+}
+
+/*
+ * Checkpoints and key epochs, from the writer loop.  An epoch that ends is
+ * closed with a checkpoint under its own key; then the key moves on, and
+ * the old seed is gone from the file and from memory before anything is
+ * signed in the new epoch (sc_sign_key_advance).
+ */
+static void
+writer_keys(struct sc_engine *e, int64_t mono, bool final)
+{
+	const struct sc_epoch_cert *c;
+	int64_t ep;
+
+	if (e->key == NULL)
+		return;
+	c = sc_sign_key_cert(e->key);
+	ep = sc_epoch_at(c, sc_now_ns() / 1000000000);
+	if (ep > (int64_t)sc_sign_key_epoch(e->key)) {
+		int rc;
+
+		writer_checkpoint(e);
+		rc = sc_sign_key_advance(e->key, (uint64_t)(ep < c->epochs ? ep : c->epochs));
+		if (rc != 0)
+			fprintf(stderr, "sealcap: %s: cannot move to epoch %" PRId64 ": %s\n",
+				e->cfg.sign_key, ep, strerror(-rc));
+		atomic_store(&e->key_epoch, (int64_t)sc_sign_key_epoch(e->key));
+	}
+	if (final || mono >= e->next_ckpt) {
+		writer_checkpoint(e);
+		e->next_ckpt = mono + (int64_t)(e->cfg.checkpoint_interval_s * 1e9);
+	}
+}
 
 static void *
 writer_main(void *arg)
@@ -677,6 +747,7 @@ writer_main(void *arg)
 	struct sc_engine *e = arg;
 
 	pthread_setname_np(pthread_self(), "sc-writer");
+	e->next_ckpt = mono_ns() + (int64_t)(e->cfg.checkpoint_interval_s * 1e9);
 	for (;;) {
 		void *ps[BURST];
 		bool finishing = atomic_load_explicit(&e->lanes_done, memory_order_acquire);
@@ -700,6 +771,7 @@ writer_main(void *arg)
 			rte_ring_sp_enqueue(s->lane->free_sealed, s);
 		}
 		sc_store_tick(e->store, sc_now_ns());
+		writer_keys(e, mono_ns(), false);
 		atomic_store(&e->synced, sc_store_synced(e->store));
 		if (n == 0) {
 			if (finishing)
@@ -708,8 +780,71 @@ writer_main(void *arg)
 		}
 	}
 	sc_store_sync(e->store);
+	/* The last checkpoint covers everything this run wrote. */
+	writer_keys(e, mono_ns(), true);
 	atomic_store(&e->synced, sc_store_synced(e->store));
 	return NULL;
+}
+
+/*
+ * --sign-key: open the key (mode checked), publish its certificate into
+ * STORE/keys/, and move it to the epoch of now.
+ */
+static int
+setup_signing(struct sc_engine *e, char *err, size_t errlen)
+{
+	const struct sc_epoch_cert *c;
+	const char *text;
+	char name[64];
+	size_t len;
+	int64_t ep;
+	int rc;
+
+	atomic_store(&e->key_epoch, -1);
+	if (e->cfg.sign_key == NULL)
+		return 0;
+	if (!(e->cfg.checkpoint_interval_s > 0)) {
+		snprintf(err, errlen, "--checkpoint-interval must be above 0");
+		return -EINVAL;
+	}
+	e->key = sc_sign_key_open(e->cfg.sign_key, err, errlen);
+	if (e->key == NULL)
+		return -EINVAL;
+	c = sc_sign_key_cert(e->key);
+	if (e->cfg.seal_epoch_s && e->cfg.seal_epoch_s != c->seconds) {
+		snprintf(err, errlen, "--seal-epoch %u: the key's epochs last %" PRIu32 " s, fixed when "
+			 "it was made (sealctl keygen --epoch-seconds)", e->cfg.seal_epoch_s, c->seconds);
+		return -EINVAL;
+	}
+	ep = sc_epoch_at(c, sc_now_ns() / 1000000000);
+	if (ep >= (int64_t)c->epochs || sc_sign_key_epoch(e->key) >= c->epochs) {
+		snprintf(err, errlen, "--sign-key %s: all %" PRIu32 " epochs of the key have ended: "
+			 "make a new one with sealctl keygen", e->cfg.sign_key, c->epochs);
+		return -EINVAL;
+	}
+	if (ep > (int64_t)sc_sign_key_epoch(e->key)) {
+		rc = sc_sign_key_advance(e->key, (uint64_t)ep);
+		if (rc != 0) {
+			snprintf(err, errlen, "--sign-key %s: cannot move to epoch %" PRId64 ": %s",
+				 e->cfg.sign_key, ep, strerror(-rc));
+			return rc;
+		}
+	}
+	if (sc_sign_key_signer(e->key) == NULL) {
+		snprintf(err, errlen, "--sign-key %s: its key does not match epochs.pub", e->cfg.sign_key);
+		return -EINVAL;
+	}
+	text = sc_sign_key_cert_text(e->key, &len);
+	snprintf(name, sizeof(name), "epochs-%02x%02x%02x%02x%02x%02x%02x%02x.pub", c->id[0],
+		 c->id[1], c->id[2], c->id[3], c->id[4], c->id[5], c->id[6], c->id[7]);
+	rc = sc_store_put_key(e->store, name, text, len);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s/keys/%s: %s", e->dir, name, strerror(-rc));
+		return rc;
+	}
+	atomic_store(&e->key_epoch, (int64_t)sc_sign_key_epoch(e->key));
+	atomic_store(&e->signed_blocks, sc_store_signed(e->store));
+	return 0;
 }
 
 /* ---- life ---------------------------------------------------------------- */
@@ -746,6 +881,8 @@ sc_engine_create(const struct sc_engine_config *cfg, char *err, size_t errlen)
 
 	rc = sc_store_open(&e->cfg.store, &e->store, err, errlen);
 	if (rc != 0)
+		goto fail;
+	if (setup_signing(e, err, errlen) != 0)
 		goto fail;
 	e->sources = sc_sources_new(cfg->max_sources ? cfg->max_sources : 65536);
 	if (e->sources == NULL)
@@ -848,6 +985,9 @@ sc_engine_stats(const struct sc_engine *e, struct sc_engine_stats *s)
 	s->raw_bytes = atomic_load(&e->raw_bytes);
 	s->stored_bytes = atomic_load(&e->stored_bytes);
 	s->synced_blocks = atomic_load(&e->synced);
+	s->checkpoints = atomic_load(&e->checkpoints);
+	s->signed_blocks = atomic_load(&e->signed_blocks);
+	s->key_epoch = atomic_load(&e->key_epoch);
 }
 
 static void
@@ -968,9 +1108,11 @@ publish(struct sc_engine *e)
 	if (f != NULL) {
 		fprintf(f, "pid %d\nupdated_ns %" PRId64 "\nreceived %" PRIu64 "\nbytes %" PRIu64
 			"\nskipped %" PRIu64 "\nstored %" PRIu64 "\nblocks %" PRIu64
-			"\nwritten_bytes %" PRIu64 "\nsynced_blocks %" PRIu64 "\nsources %u\n",
+			"\nwritten_bytes %" PRIu64 "\nsynced_blocks %" PRIu64 "\nsources %u\n"
+			"checkpoints %" PRIu64 "\nsigned_blocks %" PRIu64 "\nkey_epoch %" PRId64 "\n",
 			(int)getpid(), sc_now_ns(), st.rx_msgs, st.rx_bytes, st.skipped, st.records,
-			st.blocks, st.stored_bytes, st.synced_blocks, sc_sources_count(e->sources));
+			st.blocks, st.stored_bytes, st.synced_blocks, sc_sources_count(e->sources),
+			st.checkpoints, st.signed_blocks, st.key_epoch);
 		for (int d = 0; d < SC_DROP__COUNT; d++)
 			fprintf(f, "drop_%s %" PRIu64 "\n", sc_drop_name((enum sc_drop)d), st.drops[d]);
 		if (fclose(f) == 0)
@@ -1225,6 +1367,7 @@ sc_engine_destroy(struct sc_engine *e)
 	if (e == NULL)
 		return 0;
 	rc = sc_store_close(e->store);
+	sc_sign_key_close(e->key);
 	sc_sources_free(e->sources);
 	sc_clock_close(&e->clk);
 	for (unsigned l = 0; l < SC_LANES_MAX; l++) {

@@ -44,7 +44,8 @@ enum {
 	O_DRIVER = 256, O_STORE, O_ORIGIN, O_LANES, O_BLOCK_BYTES, O_FLUSH_MS,
 	O_SEGMENT_BYTES, O_SEGMENT_SECONDS, O_FSYNC, O_FSYNC_MS, O_RING_SIZE,
 	O_BATCHES, O_BATCH_BYTES, O_COUNT, O_DURATION, O_STATS_INTERVAL,
-	O_MAX_SOURCES, O_PRINT_SOURCES, O_CLOCK, O_PHC_OFFSET, O_HELP, O_VERSION, O_DRIVER_OPT,
+	O_MAX_SOURCES, O_PRINT_SOURCES, O_CLOCK, O_PHC_OFFSET, O_SIGN_KEY, O_CKPT_INTERVAL,
+	O_SEAL_EPOCH, O_HELP, O_VERSION, O_DRIVER_OPT,
 };
 
 static const struct {
@@ -74,6 +75,9 @@ static const struct {
 	{ "phc-offset", O_PHC_OFFSET, "S", "PHC time minus UTC in seconds (TAI-UTC)", "37" },
 	{ "max-sources", O_MAX_SOURCES, "N", "per-source table size (more are counted as 'other')", "65536" },
 	{ "print-sources", O_PRINT_SOURCES, NULL, "print the per-source table on exit", NULL },
+	{ "sign-key", O_SIGN_KEY, "FILE", "sign checkpoints with sign.key of sealctl keygen (mode 0600)", "none" },
+	{ "checkpoint-interval", O_CKPT_INTERVAL, "S", "sign a checkpoint this often when the store grew, and at exit", "10" },
+	{ "seal-epoch", O_SEAL_EPOCH, "S", "signing key epoch length; must match the key's", "the key's (keygen: 900)" },
 	{ "help", O_HELP, NULL, "show this help", NULL },
 	{ "version", O_VERSION, NULL, "show the version", NULL },
 };
@@ -240,6 +244,19 @@ main(int argc, char **argv)
 		case O_PRINT_SOURCES:
 			print_sources = true;
 			break;
+		case O_SIGN_KEY:
+			cfg.sign_key = optarg;
+			break;
+		case O_CKPT_INTERVAL:
+			if (sc_opt_double(optarg, &cfg.checkpoint_interval_s) ||
+			    !(cfg.checkpoint_interval_s >= 0.01) || cfg.checkpoint_interval_s > 86400)
+				return bad(name, optarg, "expected 0.01..86400 seconds");
+			break;
+		case O_SEAL_EPOCH:
+			if (sc_opt_u64(optarg, &v) || v < 1 || v > UINT32_MAX)
+				return bad(name, optarg, "expected seconds >= 1");
+			cfg.seal_epoch_s = (unsigned)v;
+			break;
 		case O_HELP:
 			usage(stdout);
 			return 0;
@@ -274,6 +291,10 @@ main(int argc, char **argv)
 	}
 	if (cfg.store.dir == NULL) {
 		fprintf(stderr, "sealcap: --store DIR is required (see --help)\n");
+		return 2;
+	}
+	if (cfg.seal_epoch_s && cfg.sign_key == NULL) {
+		fprintf(stderr, "sealcap: --seal-epoch needs --sign-key (see --help)\n");
 		return 2;
 	}
 	{

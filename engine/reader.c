@@ -35,6 +35,7 @@ struct sc_store_reader {
 	uint8_t *buf;
 	size_t cap;
 	bool headers_only;
+	int version;         /* store.json format_version */
 };
 
 struct sc_store_reader *
@@ -54,7 +55,7 @@ sc_store_reader_open(const char *dir, char *errbuf, size_t errlen)
 		return NULL;
 	}
 	rc = sc_store_json_read(dir, r->hs, r->id, r->origin, sizeof(r->origin),
-				errbuf, errlen);
+				&r->version, errbuf, errlen);
 	if (rc == 0) {
 		rc = sc_segment_list(dir, &r->segs, &r->nsegs);
 		if (rc != 0 && errbuf)
@@ -84,6 +85,7 @@ sc_store_reader_close(struct sc_store_reader *r)
 void sc_store_reader_headers_only(struct sc_store_reader *r, bool on) { r->headers_only = on; }
 const uint8_t *sc_store_reader_id(const struct sc_store_reader *r) { return r->id; }
 const char *sc_store_reader_origin(const struct sc_store_reader *r) { return r->origin; }
+int sc_store_reader_version(const struct sc_store_reader *r) { return r->version; }
 uint32_t sc_store_reader_segments(const struct sc_store_reader *r) { return r->nsegs; }
 const uint32_t *sc_store_reader_segment_list(const struct sc_store_reader *r) { return r->segs; }
 
@@ -159,6 +161,28 @@ open_segment(struct sc_store_reader *r, struct sc_store_pos *pos)
 	if (number != r->segs[r->cur])
 		return SC_E_SEG_NUMBER;
 	return SC_E_OK;
+}
+
+int
+sc_store_reader_seek(struct sc_store_reader *r, uint32_t segment, uint64_t offset)
+{
+	struct sc_store_pos pos;
+	uint32_t i;
+
+	for (i = 0; i < r->nsegs && r->segs[i] != segment; i++)
+		;
+	if (i == r->nsegs)
+		return -ENOENT;
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	r->cur = i;
+	if (open_segment(r, &pos) != SC_E_OK) {
+		close_segment(r);
+		return -EBADMSG;
+	}
+	r->off = offset;
+	return 0;
 }
 
 int

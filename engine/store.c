@@ -15,8 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
+#include <sealcap/checkpoint.h>
+#include <sealcap/log.h>
 #include <sealcap/store.h>
 
+#include "checkpoint_priv.h"
 #include "le.h"
 #include "store_priv.h"
 
@@ -119,10 +124,11 @@ origin_ok(const char *s)
 
 int
 sc_store_json_read(const char *dir, struct sc_hasher *hs, uint8_t id[SC_HASH_LEN],
-		   char *origin, size_t olen, char *errbuf, size_t errlen)
+		   char *origin, size_t olen, int *version, char *errbuf, size_t errlen)
 {
 	char path[4096], buf[4096];
 	const char *key = "\"origin\": \"", *p, *e;
+	const char *vkey = "\"format_version\": ";
 	ssize_t n;
 	int fd;
 
@@ -148,6 +154,13 @@ sc_store_json_read(const char *dir, struct sc_hasher *hs, uint8_t id[SC_HASH_LEN
 	}
 	p += strlen(key);
 	snprintf(origin, olen, "%.*s", (int)(e - p), p);
+	p = strstr(buf, vkey);
+	*version = p ? atoi(p + strlen(vkey)) : 0;
+	if (*version < 1 || *version > SC_STORE_VERSION) {
+		errf(errbuf, errlen, "%s: store format version %d: this sealcap reads 1..%d",
+		     path, *version, SC_STORE_VERSION);
+		return -EBADMSG;
+	}
 	return 0;
 }
 
@@ -255,7 +268,7 @@ store_create(const char *dir, const char *origin, char *errbuf, size_t errlen)
 		 "  \"created\": \"%s\",\n"
 		 "  \"created_ns\": %" PRId64 "\n"
 		 "}\n",
-		 SC_FORMAT_VERSION, origin, rhex, when, now);
+		 SC_STORE_VERSION, origin, rhex, when, now);
 	snprintf(path, sizeof(path), "%s/segments", dir);
 	if (mkdir(path, 0750) != 0 && errno != EEXIST) {
 		errf(errbuf, errlen, "%s: %s", path, strerror(errno));
@@ -320,11 +333,44 @@ sc_segment_list(const char *dir, uint32_t **out, uint32_t *count)
 	return 0;
 }
 
+/* ---- leaves and checkpoints (shared with verify) --------------------------- */
+
+int
+sc_store_leaves_load(const char *dir, uint8_t (**out)[SC_HASH_LEN], uint64_t *n,
+		     uint64_t *stray)
+{
+	char path[4200], *buf;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	*stray = 0;
+	snprintf(path, sizeof(path), "%s/leaves", dir);
+	rc = sc_read_file(path, &buf, &len, (size_t)1 << 40);
+	if (rc != 0)
+		return rc;
+	*n = len / SC_HASH_LEN;
+	*stray = len % SC_HASH_LEN;
+	*out = (uint8_t (*)[SC_HASH_LEN])buf;
+	return 0;
+}
+
+int
+sc_store_checkpoints_load(const char *dir, char **buf, size_t *len)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/checkpoints", dir);
+	return sc_read_file(path, buf, len, (size_t)1 << 40);
+}
+
 /* ---- writer ------------------------------------------------------------- */
 
 struct sc_store {
 	struct sc_store_opts o;
 	char dir[4096];
+	char origin[256];
 	struct sc_hasher *hs;
 	uint8_t id[SC_HASH_LEN];
 	struct sc_lane_state lane[SC_STORE_MAX_LANES];
@@ -338,19 +384,31 @@ struct sc_store {
 	int64_t seg_created;
 	int64_t dirty_since;    /* first unsynced write, 0 when clean */
 	uint64_t written;       /* blocks written (== log_size), for synced */
+	/* the log tree */
+	int leaves_fd;          /* STORE/leaves, O_APPEND; leaf i at 32*i */
+	struct sc_log_frontier tree;
+	bool leaves_dirty;
+	int ckpt_fd;            /* STORE/checkpoints, opened at the first checkpoint */
+	uint64_t signed_size;   /* tree size of the last checkpoint */
+	uint64_t checkpoints;   /* written by this writer */
 };
 
-/* Restore lane chains and the log size from every block header. */
+/*
+ * Restore lane chains and the log size from every block header, and
+ * collect the block hashes (the log tree's leaves) into *hashes.
+ */
 static int
-store_scan(struct sc_store *s, char *errbuf, size_t errlen)
+store_scan(struct sc_store *s, uint8_t (**hashes)[SC_HASH_LEN], char *errbuf, size_t errlen)
 {
 	struct sc_store_reader *r;
 	struct sc_block_hdr h;
 	struct sc_store_pos pos;
 	const uint8_t *stored;
 	enum sc_error err;
+	uint64_t cap = 0;
 	int rc;
 
+	*hashes = NULL;
 	for (int i = 0; i < SC_STORE_MAX_LANES; i++)
 		memcpy(s->lane[i].last_hash, s->id, SC_HASH_LEN);
 	r = sc_store_reader_open(s->dir, errbuf, errlen);
@@ -367,6 +425,18 @@ store_scan(struct sc_store *s, char *errbuf, size_t errlen)
 			rc = -1;
 			break;
 		}
+		if (s->log_size == cap) {
+			uint8_t (*nh)[SC_HASH_LEN] = realloc(*hashes, (cap = cap ? 2 * cap : 1024) *
+							     SC_HASH_LEN);
+
+			if (nh == NULL) {
+				sc_store_reader_close(r);
+				errf(errbuf, errlen, "out of memory reading %s", s->dir);
+				return -ENOMEM;
+			}
+			*hashes = nh;
+		}
+		memcpy((*hashes)[s->log_size], h.block_hash, SC_HASH_LEN);
 		l = &s->lane[h.lane];
 		l->next_block_seq = h.block_seq + 1;
 		l->next_rec_seq = h.first_seq + h.count;
@@ -395,14 +465,124 @@ store_scan(struct sc_store *s, char *errbuf, size_t errlen)
 	return 0;
 }
 
+/*
+ * Size of the last complete checkpoint in STORE/checkpoints (its signature
+ * is verify's business), cutting off a note the writer was still writing
+ * when it stopped: one that never got its ending empty line was never
+ * synced, so never handed to anyone.
+ */
+static int
+checkpoints_scan(struct sc_store *s, char *errbuf, size_t errlen)
+{
+	char path[4200], *buf;
+	size_t len, off = 0, a, b, next, good = 0;
+	int rc = sc_store_checkpoints_load(s->dir, &buf, &len), k;
+
+	if (rc == -ENOENT)
+		return 0;
+	if (rc != 0) {
+		errf(errbuf, errlen, "%s/checkpoints: %s", s->dir, strerror(-rc));
+		return rc;
+	}
+	while ((k = sc_checkpoints_next(buf, len, off, &a, &b, &next)) == 1) {
+		struct sc_note n;
+		struct sc_checkpoint c;
+
+		if (sc_note_open(buf + a, b - a, NULL, NULL, &n) != SC_NOTE_MALFORMED &&
+		    sc_checkpoint_parse(buf + a, n.text_len, &c) == 0 && c.size > s->signed_size)
+			s->signed_size = c.size;
+		off = good = next;
+	}
+	/*
+	 * A torn write is one note cut short: the file just runs out.  Bytes
+	 * that are wrong in shape, or longer than a note, are left for verify.
+	 */
+	if (k < 0 && b == len && len - good < SC_CHECKPOINT_MAX) {
+		snprintf(path, sizeof(path), "%s/checkpoints", s->dir);
+		if (truncate(path, (off_t)good) != 0) {
+			rc = -errno;
+			errf(errbuf, errlen, "%s: %s", path, strerror(errno));
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+/*
+ * Bring STORE/leaves in line with the blocks: the writer appends a block,
+ * then its leaf, so after a crash the file may lack the last leaves (added
+ * here from the block headers) or keep leaves of blocks that never reached
+ * the disk (cut, unless a checkpoint covers them: then blocks that were
+ * signed are gone and only verify can say more).  A leaf that differs from
+ * its block is damage.
+ */
+static int
+leaves_attach(struct sc_store *s, uint8_t (*hashes)[SC_HASH_LEN], char *errbuf, size_t errlen)
+{
+	char path[4200];
+	uint8_t leaf[SC_HASH_LEN];
+	struct stat st;
+	uint64_t nl;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/leaves", s->dir);
+	s->leaves_fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (s->leaves_fd < 0 || fstat(s->leaves_fd, &st) != 0) {
+		errf(errbuf, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	nl = (uint64_t)st.st_size / SC_HASH_LEN;
+	for (uint64_t i = 0; i < nl && i < s->log_size; i++) {
+		if (pread(s->leaves_fd, leaf, SC_HASH_LEN, (off_t)(i * SC_HASH_LEN)) != SC_HASH_LEN) {
+			errf(errbuf, errlen, "%s: %s", path, strerror(errno ? errno : EIO));
+			return -EIO;
+		}
+		if (memcmp(leaf, hashes[i], SC_HASH_LEN) != 0) {
+			errf(errbuf, errlen, "%s: leaf %" PRIu64 " differs from the hash of block %" PRIu64
+			     "; run 'sealctl verify %s'", path, i, i, s->dir);
+			return -EBADMSG;
+		}
+	}
+	if (s->signed_size > s->log_size) {
+		errf(errbuf, errlen, "%s: a checkpoint covers %" PRIu64 " blocks but the segments hold %"
+		     PRIu64 ": signed blocks are missing; run 'sealctl verify %s'",
+		     s->dir, s->signed_size, s->log_size, s->dir);
+		return -EBADMSG;
+	}
+	if (nl > s->log_size || (uint64_t)st.st_size % SC_HASH_LEN) {
+		nl = nl < s->log_size ? nl : s->log_size;
+		if (ftruncate(s->leaves_fd, (off_t)(nl * SC_HASH_LEN)) != 0) {
+			errf(errbuf, errlen, "%s: %s", path, strerror(errno));
+			return -errno;
+		}
+	}
+	if (nl < s->log_size) {
+		size_t len = (size_t)(s->log_size - nl) * SC_HASH_LEN;
+
+		if (write(s->leaves_fd, hashes[nl], len) != (ssize_t)len ||
+		    fdatasync(s->leaves_fd) != 0) {
+			rc = errno ? -errno : -ENOSPC;
+			errf(errbuf, errlen, "%s: %s", path, strerror(-rc));
+			return rc;
+		}
+	}
+	if (st.st_size == 0 && s->log_size == 0)
+		fsync_dir(s->dir);
+	sc_log_frontier_init(&s->tree);
+	for (uint64_t i = 0; i < s->log_size; i++)
+		sc_log_frontier_push(s->hs, &s->tree, hashes[i]);
+	return 0;
+}
+
 int
 sc_store_open(const struct sc_store_opts *o, struct sc_store **out, char *errbuf,
 	      size_t errlen)
 {
 	struct sc_store *s;
-	char path[4200], origin[256];
+	uint8_t (*hashes)[SC_HASH_LEN] = NULL;
+	char path[4200];
 	struct stat st;
-	int rc;
+	int rc, version;
 
 	*out = NULL;
 	snprintf(path, sizeof(path), "%s/store.json", o->dir);
@@ -416,6 +596,8 @@ sc_store_open(const struct sc_store_opts *o, struct sc_store **out, char *errbuf
 		return -ENOMEM;
 	s->o = *o;
 	s->fd = -1;
+	s->leaves_fd = -1;
+	s->ckpt_fd = -1;
 	snprintf(s->dir, sizeof(s->dir), "%s", o->dir);
 	s->o.dir = s->dir;
 	if (s->o.segment_bytes == 0)
@@ -425,10 +607,18 @@ sc_store_open(const struct sc_store_opts *o, struct sc_store **out, char *errbuf
 		free(s);
 		return -ENOMEM;
 	}
-	rc = sc_store_json_read(s->dir, s->hs, s->id, origin, sizeof(origin), errbuf, errlen);
+	rc = sc_store_json_read(s->dir, s->hs, s->id, s->origin, sizeof(s->origin), &version,
+				errbuf, errlen);
 	if (rc == 0)
-		rc = store_scan(s, errbuf, errlen);
+		rc = store_scan(s, &hashes, errbuf, errlen);
+	if (rc == 0)
+		rc = checkpoints_scan(s, errbuf, errlen);
+	if (rc == 0)
+		rc = leaves_attach(s, hashes, errbuf, errlen);
+	free(hashes);
 	if (rc != 0) {
+		if (s->leaves_fd >= 0)
+			close(s->leaves_fd);
 		sc_hasher_free(s->hs);
 		free(s);
 		return rc;
@@ -493,10 +683,14 @@ sc_store_rotate(struct sc_store *s)
 int
 sc_store_sync(struct sc_store *s)
 {
-	if (s->fd < 0 || s->synced == s->log_size)
+	if (s->synced == s->log_size)
 		return 0;
-	if (fdatasync(s->fd) != 0)
+	/* Blocks before their leaves: a synced leaf always has its block. */
+	if (s->fd >= 0 && fdatasync(s->fd) != 0)
 		return -errno;
+	if (s->leaves_dirty && fdatasync(s->leaves_fd) != 0)
+		return -errno;
+	s->leaves_dirty = false;
 	s->synced = s->log_size;
 	s->dirty_since = 0;
 	return 0;
@@ -559,6 +753,21 @@ sc_store_append(struct sc_store *s, struct sc_block_hdr *h, const uint8_t *store
 			rc = -errno;
 		return rc;
 	}
+	/*
+	 * Its leaf: leaf i lives at 32*i, so a leaf that cannot be written
+	 * takes its block back out, or every later leaf would sit one off.
+	 */
+	n = write(s->leaves_fd, h->block_hash, SC_HASH_LEN);
+	if (n != SC_HASH_LEN) {
+		rc = n < 0 ? -errno : -ENOSPC;
+		if (n > 0 && ftruncate(s->leaves_fd, (off_t)(s->log_size * SC_HASH_LEN)) != 0)
+			rc = -errno;
+		if (ftruncate(s->fd, (off_t)s->seg_size) != 0)
+			rc = -errno;
+		return rc;
+	}
+	s->leaves_dirty = true;
+	sc_log_frontier_push(s->hs, &s->tree, h->block_hash);
 	s->seg_size += total;
 	s->bytes += total;
 	s->log_size++;
@@ -581,6 +790,92 @@ sc_store_append(struct sc_store *s, struct sc_block_hdr *h, const uint8_t *store
 uint64_t sc_store_size(const struct sc_store *s) { return s->log_size; }
 uint64_t sc_store_synced(const struct sc_store *s) { return s->synced; }
 uint64_t sc_store_bytes(const struct sc_store *s) { return s->bytes; }
+uint64_t sc_store_signed(const struct sc_store *s) { return s->signed_size; }
+uint64_t sc_store_checkpoints(const struct sc_store *s) { return s->checkpoints; }
+const char *sc_store_origin(const struct sc_store *s) { return s->origin; }
+
+void
+sc_store_root(const struct sc_store *s, uint8_t out[SC_HASH_LEN])
+{
+	sc_log_frontier_root(s->hs, &s->tree, out);
+}
+
+int
+sc_store_checkpoint(struct sc_store *s, struct sc_signer *sg, char *errbuf, size_t errlen)
+{
+	struct sc_checkpoint c;
+	char body[SC_CHECKPOINT_MAX], note[SC_CHECKPOINT_MAX + 1];
+	int n, rc;
+
+	if (s->log_size == 0 || s->log_size == s->signed_size)
+		return 0;
+	/*
+	 * Never sign what a crash could take back: blocks and leaves are on
+	 * stable storage before the checkpoint that covers them is written.
+	 */
+	rc = sc_store_sync(s);
+	if (rc != 0) {
+		errf(errbuf, errlen, "%s: sync before checkpoint: %s", s->dir, strerror(-rc));
+		return rc;
+	}
+	memset(&c, 0, sizeof(c));
+	snprintf(c.origin, sizeof(c.origin), "%.*s", SC_KEYNAME_MAX, s->origin);
+	c.size = s->log_size;
+	sc_log_frontier_root(s->hs, &s->tree, c.root);
+	n = sc_checkpoint_format(&c, body, sizeof(body));
+	if (n > 0)
+		n = sc_note_sign(&sg, 1, body, (size_t)n, note, sizeof(note) - 1);
+	if (n < 0) {
+		errf(errbuf, errlen, "%s: signing checkpoint: %s", s->dir, strerror(-n));
+		return n;
+	}
+	note[n++] = '\n'; /* the empty line that ends a note in the file */
+	if (s->ckpt_fd < 0) {
+		char path[4200];
+
+		snprintf(path, sizeof(path), "%s/checkpoints", s->dir);
+		s->ckpt_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		if (s->ckpt_fd < 0) {
+			rc = -errno;
+			errf(errbuf, errlen, "%s: %s", path, strerror(errno));
+			return rc;
+		}
+		fsync_dir(s->dir);
+	}
+	if (write(s->ckpt_fd, note, (size_t)n) != n || fdatasync(s->ckpt_fd) != 0) {
+		rc = errno ? -errno : -ENOSPC;
+		errf(errbuf, errlen, "%s/checkpoints: %s", s->dir, strerror(-rc));
+		return rc;
+	}
+	s->signed_size = s->log_size;
+	s->checkpoints++;
+	return 1;
+}
+
+int
+sc_store_put_key(struct sc_store *s, const char *name, const char *data, size_t len)
+{
+	char path[4200], *old;
+	size_t olen;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/keys", s->dir);
+	if (mkdir(path, 0750) != 0 && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/keys/%s", s->dir, name);
+	rc = sc_read_file(path, &old, &olen, (size_t)1 << 30);
+	if (rc == 0) {
+		rc = olen == len && memcmp(old, data, len) == 0 ? 0 : -EEXIST;
+		free(old);
+		return rc;
+	}
+	rc = write_file_sync(path, data, len, 0640);
+	if (rc == 0) {
+		snprintf(path, sizeof(path), "%s/keys", s->dir);
+		rc = fsync_dir(path);
+	}
+	return rc;
+}
 
 int
 sc_store_close(struct sc_store *s)
@@ -590,6 +885,12 @@ sc_store_close(struct sc_store *s)
 	if (s == NULL)
 		return 0;
 	rc = sc_store_rotate(s);
+	if (rc == 0)
+		rc = sc_store_sync(s);
+	if (s->leaves_fd >= 0)
+		close(s->leaves_fd);
+	if (s->ckpt_fd >= 0)
+		close(s->ckpt_fd);
 	sc_hasher_free(s->hs);
 	free(s);
 	return rc;

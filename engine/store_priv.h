@@ -22,8 +22,10 @@ enum sc_error sc_segment_hdr_check(struct sc_hasher *hs, const uint8_t in[SC_SEG
 				   uint8_t store_id[SC_HASH_LEN]);
 int sc_segment_list(const char *dir, uint32_t **out, uint32_t *count);
 int sc_store_json_read(const char *dir, struct sc_hasher *hs, uint8_t id[SC_HASH_LEN],
-		       char *origin, size_t olen, char *errbuf, size_t errlen);
+		       char *origin, size_t olen, int *version, char *errbuf, size_t errlen);
 /* Skip reading payloads (the writer's scan only needs headers). */
 void sc_store_reader_headers_only(struct sc_store_reader *r, bool on);
+/* Next read at @p offset of segment @p segment.  @return 0, -ENOENT, -EBADMSG */
+int sc_store_reader_seek(struct sc_store_reader *r, uint32_t segment, uint64_t offset);
 
 #endif

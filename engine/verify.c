@@ -8,8 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+
+#include <sealcap/checkpoint.h>
+#include <sealcap/log.h>
 #include <sealcap/store.h>
 
+#include "checkpoint_priv.h"
 #include "store_priv.h"
 
 struct lane_expect {
@@ -44,6 +49,24 @@ count_event(const struct sc_record *r, uint32_t index, void *arg)
 	return 0;
 }
 
+static void __attribute__((format(printf, 7, 8)))
+report_file(struct vctx *v, enum sc_error err, enum sc_verify_file file, uint64_t offset,
+	    int64_t block, uint32_t lane, const char *fmt, ...)
+{
+	struct sc_verify_issue i = {
+		.err = err, .file = file, .offset = offset, .block = block, .lane = lane,
+		.record = -1,
+	};
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(i.detail, sizeof(i.detail), fmt, ap);
+	va_end(ap);
+	v->res->issues++;
+	if (v->fn)
+		v->fn(&i, v->arg);
+}
+
 static void
 report(struct vctx *v, enum sc_error err, const struct sc_store_pos *pos,
        int64_t block, uint32_t lane, int64_t record, const char *fmt, ...)
@@ -65,11 +88,181 @@ report(struct vctx *v, enum sc_error err, const struct sc_store_pos *pos,
 		v->fn(&i, v->arg);
 }
 
+/* A checkpoint whose signature verified. */
+struct ckpt {
+	uint64_t off;
+	uint64_t size;
+	uint8_t root[SC_HASH_LEN];
+};
+
+static int
+cmp_ckpt(const void *a, const void *b)
+{
+	const struct ckpt *x = a, *y = b;
+
+	return x->size < y->size ? -1 : x->size > y->size ? 1 : (x->off > y->off) - (x->off < y->off);
+}
+
+/*
+ * The epoch certificates of STORE/keys/ into the trust set; damaged ones,
+ * or ones no pinned master signed, are issues.  @return files found.
+ */
+static unsigned
+load_store_keys(struct vctx *v, struct sc_trust *t, const char *dir)
+{
+	char path[4200], err[300];
+	struct dirent *e;
+	unsigned files = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/keys", dir);
+	d = opendir(path);
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		size_t nl = strlen(e->d_name), len;
+		char *buf;
+		int rc;
+
+		if (nl < 5 || strcmp(e->d_name + nl - 4, ".pub") != 0)
+			continue;
+		files++;
+		snprintf(path, sizeof(path), "%s/keys/%s", dir, e->d_name);
+		err[0] = '\0';
+		rc = sc_read_file(path, &buf, &len, (size_t)256 << 20);
+		if (rc != 0) {
+			report_file(v, SC_E_KEYS, SC_VF_KEYS, 0, -1, 0, "keys/%s: %s", e->d_name,
+				    strerror(-rc));
+			continue;
+		}
+		rc = sc_trust_add_cert(t, buf, len, false, err, sizeof(err));
+		if (rc != 0)
+			report_file(v, SC_E_KEYS, SC_VF_KEYS, 0, -1, 0, "keys/%s: %s", e->d_name, err);
+		free(buf);
+	}
+	closedir(d);
+	return files;
+}
+
+/*
+ * Open every checkpoint; keep those whose signature verified.
+ * @return 0, or -ENOMEM.
+ */
+static int
+load_checkpoints(struct vctx *v, struct sc_trust *t, const char *dir, const char *origin,
+		 struct ckpt **out, size_t *nout, bool *file_exists)
+{
+	char *buf;
+	size_t len, off = 0, a, b, next, n = 0;
+	uint64_t max_size = 0;
+	int64_t max_epoch[64];          /* newest epoch seen, per certificate */
+	struct ckpt *list = NULL;
+	int k, rc = sc_store_checkpoints_load(dir, &buf, &len);
+
+	*out = NULL;
+	*nout = 0;
+	*file_exists = rc != -ENOENT;
+	for (int i = 0; i < 64; i++)
+		max_epoch[i] = -1;
+	if (rc == -ENOENT)
+		return 0;
+	if (rc != 0) {
+		report_file(v, SC_E_IO, SC_VF_CHECKPOINTS, 0, -1, 0, "%s", strerror(-rc));
+		return 0;
+	}
+	while ((k = sc_checkpoints_next(buf, len, off, &a, &b, &next)) == 1) {
+		struct sc_checkpoint c;
+		struct sc_note note;
+		enum sc_note_status st = sc_trust_open_checkpoint(t, buf + a, b - a, &c, &note);
+		int64_t epoch;
+		size_t cert = 0;
+
+		off = next;
+		switch (st) {
+		case SC_NOTE_OK:
+			break;
+		case SC_NOTE_MALFORMED:
+			report_file(v, SC_E_CKPT_FORMAT, SC_VF_CHECKPOINTS, a, -1, 0,
+				    "not a signed checkpoint");
+			continue;
+		case SC_NOTE_BAD_SIGNATURE:
+			report_file(v, SC_E_CKPT_SIGNATURE, SC_VF_CHECKPOINTS, a, -1, 0,
+				    "size %" PRIu64 ", key %s+%08" PRIx32, c.size, note.first_name,
+				    note.first_hash);
+			continue;
+		case SC_NOTE_UNKNOWN_KEY:
+			report_file(v, SC_E_CKPT_KEY, SC_VF_CHECKPOINTS, a, -1, 0,
+				    "size %" PRIu64 ", signed by %s+%08" PRIx32 "%s", c.size,
+				    note.first_name, note.first_hash,
+				    sc_trust_pinned(t) ? ", not a pinned key" : ", a key not in keys/");
+			continue;
+		}
+		if (strcmp(c.origin, origin) != 0) {
+			report_file(v, SC_E_CKPT_ORIGIN, SC_VF_CHECKPOINTS, a, -1, 0,
+				    "origin '%.60s', the store is '%.60s'", c.origin, origin);
+			continue;
+		}
+		epoch = sc_trust_epoch(t, note.first_name, note.first_hash, &cert);
+		if (cert >= 64)
+			epoch = -1;
+		if (c.size < max_size || (epoch >= 0 && epoch < max_epoch[cert]))
+			report_file(v, SC_E_CKPT_ORDER, SC_VF_CHECKPOINTS, a, -1, 0,
+				    "size %" PRIu64 " (key %s) after size %" PRIu64 " or a later epoch",
+				    c.size, note.first_name, max_size);
+		if (c.size > max_size)
+			max_size = c.size;
+		if (epoch > max_epoch[cert])
+			max_epoch[cert] = epoch;
+		if ((n & (n - 1)) == 0 || n == 0) {
+			struct ckpt *nl = realloc(list, (n ? 2 * n : 1) * sizeof(*list));
+
+			if (nl == NULL) {
+				free(list);
+				free(buf);
+				return -ENOMEM;
+			}
+			list = nl;
+		}
+		list[n].off = a;
+		list[n].size = c.size;
+		memcpy(list[n].root, c.root, SC_HASH_LEN);
+		n++;
+		v->res->checkpoints++;
+		if (c.size >= v->res->signed_size) {
+			v->res->signed_size = c.size;
+			snprintf(v->res->signer, sizeof(v->res->signer), "%s", note.first_name);
+		}
+	}
+	if (k < 0)
+		report_file(v, SC_E_CKPT_FORMAT, SC_VF_CHECKPOINTS, off, -1, 0,
+			    "%zu bytes from here are not a complete note", len - off);
+	free(buf);
+	*out = list;
+	*nout = n;
+	return 0;
+}
+
 int
 sc_verify(const char *dir, struct sc_verify_result *res, sc_verify_fn fn, void *arg,
 	  char *errbuf, size_t errlen)
 {
+	return sc_verify_ex(dir, NULL, res, fn, arg, errbuf, errlen);
+}
+
+int
+sc_verify_ex(const char *dir, const struct sc_verify_opts *o, struct sc_verify_result *res,
+	     sc_verify_fn fn, void *arg, char *errbuf, size_t errlen)
+{
 	struct sc_store_reader *r;
+	struct sc_trust *own = NULL, *trust;
+	uint8_t (*tree)[SC_HASH_LEN] = NULL;
+	uint8_t *seen = NULL;
+	uint64_t nl = 0, stray = 0, next_ext = 0, ext_cap = 0;
+	int64_t max_index = -1;
+	bool have_leaves, ckpt_file;
+	struct ckpt *ck = NULL;
+	size_t nck = 0;
+	unsigned key_files;
 	struct lane_expect *lanes;
 	struct sc_hasher *hs;
 	struct vctx v = { fn, arg, res };
@@ -86,11 +279,39 @@ sc_verify(const char *dir, struct sc_verify_result *res, sc_verify_fn fn, void *
 		return -errno;
 	hs = sc_hasher_new();
 	lanes = calloc(SC_STORE_MAX_LANES, sizeof(*lanes));
-	if (hs == NULL || lanes == NULL) {
+	trust = o && o->trust ? o->trust : (own = sc_trust_new());
+	if (hs == NULL || lanes == NULL || trust == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	res->segments = sc_store_reader_segments(r);
+	res->store_version = sc_store_reader_version(r);
+	res->keys_pinned = sc_trust_pinned(trust);
+
+	/*
+	 * The log tree: the leaves file, then the checkpoints (signatures
+	 * first, so the walk below can count what no checkpoint covers yet).
+	 */
+	rc = sc_store_leaves_load(dir, &tree, &nl, &stray);
+	have_leaves = rc == 0;
+	if (rc != 0 && rc != -ENOENT) {
+		snprintf(errbuf, errlen, "%s/leaves: %s", dir, strerror(-rc));
+		goto out;
+	}
+	res->leaves = nl;
+	ext_cap = nl;
+	seen = calloc(nl ? nl : 1, 1);
+	if (seen == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (stray)
+		report_file(&v, SC_E_LEAVES_PARTIAL, SC_VF_LEAVES, nl * SC_HASH_LEN, -1, 0,
+			    "%" PRIu64 " stray bytes after leaf %" PRIu64, stray, nl);
+	key_files = load_store_keys(&v, trust, dir);
+	rc = load_checkpoints(&v, trust, dir, sc_store_reader_origin(r), &ck, &nck, &ckpt_file);
+	if (rc != 0)
+		goto out;
 	/*
 	 * Missing segment files show as gaps in the file names.  Checked on the
 	 * list, not on the blocks read: a segment with no block (its first
@@ -164,6 +385,36 @@ sc_verify(const char *dir, struct sc_verify_result *res, sc_verify_fn fn, void *
 			       next_log, h.log_index);
 		log_resync = false;
 		next_log = h.log_index + 1;
+
+		/* The block against its leaf; blocks past the file extend the tree. */
+		if (h.log_index < nl) {
+			if (!seen[h.log_index] &&
+			    memcmp(tree[h.log_index], h.block_hash, SC_HASH_LEN) != 0)
+				report_file(&v, SC_E_LEAF, SC_VF_LEAVES, h.log_index * SC_HASH_LEN,
+					    (int64_t)h.log_index, h.lane,
+					    "segment %08" PRIu32 " offset %" PRIu64 " holds another block %"
+					    PRIu64 " than the log tree lists", pos.segment, pos.offset,
+					    h.log_index);
+			seen[h.log_index] = 1;
+		} else if (h.log_index == nl + next_ext) {
+			if (nl + next_ext == ext_cap) {
+				uint8_t (*nt)[SC_HASH_LEN] = realloc(tree, (ext_cap = ext_cap ? 2 * ext_cap :
+									     1024) * SC_HASH_LEN);
+
+				if (nt == NULL) {
+					rc = -ENOMEM;
+					goto out;
+				}
+				tree = nt;
+			}
+			memcpy(tree[nl + next_ext++], h.block_hash, SC_HASH_LEN);
+		}
+		if ((int64_t)h.log_index > max_index)
+			max_index = (int64_t)h.log_index;
+		if (h.log_index >= res->signed_size) {
+			res->unsigned_blocks++;
+			res->unsigned_records += h.count;
+		}
 
 		l = &lanes[h.lane];
 		if (!l->seen) {
@@ -239,11 +490,67 @@ sc_verify(const char *dir, struct sc_verify_result *res, sc_verify_fn fn, void *
 		if (h.last_ns > res->last_ns)
 			res->last_ns = h.last_ns;
 	}
+
+	/*
+	 * Blocks the tree lists but no segment holds, at the end: a cut tail
+	 * or a deleted newest segment.  (Missing blocks elsewhere, and a tail
+	 * that ends in damage, are reported where the walk found them.)
+	 */
+	if (!log_resync && (uint64_t)(max_index + 1) < nl)
+		report_file(&v, SC_E_BLOCK_MISSING, SC_VF_LEAVES, (uint64_t)(max_index + 1) * SC_HASH_LEN,
+			    max_index + 1, 0, "blocks %" PRId64 "..%" PRIu64 " (%" PRIu64
+			    ") are in the log tree but in no segment", max_index + 1, nl - 1,
+			    nl - (uint64_t)(max_index + 1));
+	if (!have_leaves && res->store_version >= 2 && res->blocks > 0)
+		report_file(&v, SC_E_LEAVES_MISSING, SC_VF_LEAVES, 0, -1, 0,
+			    "store format %d keeps one; the tree is taken from the blocks",
+			    res->store_version);
+	res->tree_size = nl + next_ext;
+
+	/* Each verified checkpoint's root against the tree at its size. */
+	if (nck) {
+		struct sc_log_frontier *f = malloc(sizeof(*f));
+		uint8_t root[SC_HASH_LEN];
+
+		if (f == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		sc_log_frontier_init(f);
+		qsort(ck, nck, sizeof(*ck), cmp_ckpt);
+		for (size_t i = 0; i < nck; i++) {
+			if (ck[i].size > res->tree_size) {
+				report_file(&v, SC_E_CKPT_SIZE, SC_VF_CHECKPOINTS, ck[i].off, -1, 0,
+					    "signed size %" PRIu64 ", the log tree holds %" PRIu64
+					    ": blocks removed or the store rolled back", ck[i].size,
+					    res->tree_size);
+				continue;
+			}
+			while (f->size < ck[i].size)
+				sc_log_frontier_push(hs, f, tree[f->size]);
+			sc_log_frontier_root(hs, f, root);
+			if (memcmp(root, ck[i].root, SC_HASH_LEN) != 0)
+				report_file(&v, SC_E_CKPT_ROOT, SC_VF_CHECKPOINTS, ck[i].off, -1, 0,
+					    "size %" PRIu64 ": the blocks or leaves it covers changed",
+					    ck[i].size);
+		}
+		free(f);
+	}
+	if (res->checkpoints == 0 && res->tree_size > 0 &&
+	    (sc_trust_pinned(trust) || key_files > 0 || ckpt_file))
+		report_file(&v, SC_E_CKPT_MISSING, SC_VF_CHECKPOINTS, 0, -1, 0, "%s",
+			    sc_trust_pinned(trust) ? "none signed by the pinned key" :
+			    key_files ? "keys/ holds signing keys but no checkpoint verifies" :
+			    "the checkpoints file holds no valid checkpoint");
 	rc = res->issues ? 1 : 0;
 out:
 	free(payload);
 	free(leaves);
 	free(lanes);
+	free(tree);
+	free(seen);
+	free(ck);
+	sc_trust_free(own);
 	sc_hasher_free(hs);
 	sc_store_reader_close(r);
 	return rc;

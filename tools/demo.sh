@@ -4,7 +4,9 @@
 # The main job, from a fresh Debian 12 machine: install, build, start the
 # capture engine on loopback (UDP and TCP syslog), drive it with sealcap-gen
 # (a realistic hospital mix from 50 devices), stop it with SIGTERM, verify
-# the sealed store and show what was captured.
+# the sealed store and its signed checkpoints with the pinned master key,
+# prove one record and check the proof as an auditor would, and show what
+# was captured.
 #
 # Usage: tools/demo.sh [COUNT] [WORKDIR]     (COUNT messages per transport)
 set -eu
@@ -16,7 +18,7 @@ count=${1:-200000}
 work=${2:-$(mktemp -d /tmp/sealcap-demo.XXXXXX)}
 port=${SEALCAP_DEMO_PORT:-5514}
 mkdir -p "$work"
-rm -rf "$work/store"
+rm -rf "$work/store" "$work/keys"
 
 if [ ! -f build/build.ninja ]; then
 	meson setup build -Dtests=false >/dev/null
@@ -26,10 +28,14 @@ bin=build
 gen=$bin/tools/sealcap-gen/sealcap-gen
 ctl=$bin/tools/sealctl/sealctl
 
+echo "== 0. signing keys: a master key and a year of 15-minute epoch keys"
+$ctl keygen --out "$work/keys" --origin sealcap.example/demo
+# master.key would now go off the server; the demo keeps it in $work/keys.
+
 echo "== 1. start sealcap on udp://127.0.0.1:$port and tcp://127.0.0.1:$port (store $work/store)"
 $bin/sealcap --driver socket --listen "udp://127.0.0.1:$port" --listen "tcp://127.0.0.1:$port" \
 	--store "$work/store" --origin sealcap.example/demo --stats-interval 2 \
-	2> "$work/sealcap.log" &
+	--sign-key "$work/keys/sign.key" 2> "$work/sealcap.log" &
 engine=$!
 trap 'kill "$engine" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
@@ -50,8 +56,13 @@ wait "$engine"
 trap - EXIT
 tail -n 3 "$work/sealcap.log"
 
-echo "== 5. verify the sealed store"
-$ctl verify "$work/store"
+echo "== 5. verify the sealed store and its checkpoints, pinned to the master key"
+$ctl verify --pubkey "$work/keys/master.pub" "$work/store"
+
+echo "== 5b. prove one record; check the proof without the store"
+id=$($ctl cat "$work/store" | sed -n '1000s/ .*//p')
+$ctl prove "$work/store" --record "$id" --out "$work/record.json"
+$ctl check-proof "$work/record.json" --pubkey "$work/keys/epochs.pub"
 
 echo "== 6. per-source statistics (first lines)"
 $ctl stats "$work/store" | head -n 24

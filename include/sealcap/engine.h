@@ -49,6 +49,9 @@ struct sc_engine_config {
 	unsigned max_sources;    /**< per-source table entries (0: 65536) */
 	const char *clock;       /**< auto | realtime | nic | phc:/dev/ptpN */
 	int phc_offset_s;        /**< PHC time minus UTC (TAI-UTC, 37 s since 2017) */
+	const char *sign_key;    /**< sign.key of sealctl keygen; NULL: no checkpoints */
+	double checkpoint_interval_s; /**< sign a checkpoint this often (and at exit) */
+	unsigned seal_epoch_s;   /**< epoch length the key must have; 0: the key's */
 };
 
 /** Defaults for every knob. */
@@ -65,6 +68,9 @@ struct sc_engine_stats {
 	uint64_t raw_bytes;      /**< raw message bytes written */
 	uint64_t stored_bytes;   /**< bytes appended to segments */
 	uint64_t synced_blocks;  /**< blocks on stable storage */
+	uint64_t checkpoints;    /**< checkpoints signed by this run */
+	uint64_t signed_blocks;  /**< tree size of the newest checkpoint */
+	int64_t key_epoch;       /**< signing epoch, -1 without a key */
 	unsigned ring_fill_pct;  /**< fullest worker->lane ring, percent */
 };
 

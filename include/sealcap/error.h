@@ -40,6 +40,19 @@ extern "C" {
 	X(CHAIN,           "previous-block hash mismatch: lane chain broken") \
 	X(LANE_SEQ,        "block sequence gap, duplicate or reorder in lane") \
 	X(LOG_INDEX,       "store log index gap, duplicate or reorder") \
+	X(LEAVES_MISSING,  "the leaves file of the log tree is missing") \
+	X(LEAVES_PARTIAL,  "the leaves file ends inside a leaf") \
+	X(LEAF,            "log tree leaf differs from the block hash") \
+	X(BLOCK_MISSING,   "blocks listed in the log tree are missing from the segments") \
+	X(CKPT_FORMAT,     "checkpoint is not a well-formed signed note") \
+	X(CKPT_KEY,        "checkpoint not signed by any trusted key") \
+	X(CKPT_SIGNATURE,  "checkpoint signature does not verify (checkpoint edited?)") \
+	X(CKPT_ORIGIN,     "checkpoint names another log") \
+	X(CKPT_ROOT,       "checkpoint root differs from the log tree at its size") \
+	X(CKPT_SIZE,       "checkpoint covers more blocks than the log tree holds") \
+	X(CKPT_ORDER,      "checkpoint older than one before it (size or epoch went back)") \
+	X(CKPT_MISSING,    "no valid checkpoint in a store that is signed") \
+	X(KEYS,            "public key file damaged or not signed by the pinned key") \
 	X(NOMEM,           "out of memory")
 
 enum sc_error {

@@ -12,6 +12,9 @@
  *     STORE/segments/NNNNNNNN.seg
  *                             append-only: a 128-byte segment header, then
  *                             blocks (header + stored payload) back to back
+ *     STORE/leaves            the log tree's leaves: block i's hash at 32*i
+ *     STORE/checkpoints       signed checkpoints (checkpoint.h), append-only
+ *     STORE/keys/             public keys: epoch certificates (keys.h)
  *
  * The store identity is SHA-256 of the bytes of store.json.  Every segment
  * header repeats it and every lane's chain starts from it, so an edited
@@ -34,6 +37,12 @@
 extern "C" {
 #endif
 
+/**
+ * store.json format_version: 1 = segments only; 2 = with the log tree
+ * (leaves, checkpoints, keys/).  Block and segment encodings did not
+ * change: their own version fields stay SC_FORMAT_VERSION (1).
+ */
+#define SC_STORE_VERSION 2
 #define SC_SEG_HDR_LEN 128u
 #define SC_SEG_MAGIC "SCSEGMNT"
 #define SC_STORE_MAX_LANES 64
@@ -64,6 +73,8 @@ struct sc_lane_state {
 };
 
 struct sc_store;
+struct sc_signer;
+struct sc_trust;
 
 /**
  * Open a store for appending, creating it when @p o->dir holds none.
@@ -105,8 +116,45 @@ uint64_t sc_store_synced(const struct sc_store *s);
 /** Bytes written to segments by this writer. */
 uint64_t sc_store_bytes(const struct sc_store *s);
 
+/** Tree size of the newest checkpoint (found at open, or written since). */
+uint64_t sc_store_signed(const struct sc_store *s);
+/** Checkpoints written by this writer. */
+uint64_t sc_store_checkpoints(const struct sc_store *s);
+/** Root of the log tree over every block appended so far. */
+void sc_store_root(const struct sc_store *s, uint8_t out[SC_HASH_LEN]);
+/** The store's origin (store.json), the first line of its checkpoints. */
+const char *sc_store_origin(const struct sc_store *s);
+
+/**
+ * Sign a checkpoint of the whole log tree with @p sg and append it to
+ * STORE/checkpoints, when the tree grew since the last one.  Blocks and
+ * leaves are synced first and the checkpoint after, so no crash can leave a
+ * checkpoint that covers blocks the disk does not have.
+ * @return 1 written, 0 nothing new to sign, or a negative errno (@p errbuf).
+ */
+int sc_store_checkpoint(struct sc_store *s, struct sc_signer *sg, char *errbuf,
+			size_t errlen);
+
+/**
+ * Publish a public key file as STORE/keys/@p name (0640, synced).
+ * @return 0 (also when the same bytes are already there), -EEXIST when
+ *         another file has that name, or -errno.
+ */
+int sc_store_put_key(struct sc_store *s, const char *name, const char *data, size_t len);
+
 /** Sync and close; NULL accepted.  @return 0 or the last error. */
 int sc_store_close(struct sc_store *s);
+
+/**
+ * Read STORE/leaves whole.  *out (free() it) gets *n leaves; *stray is the
+ * number of bytes after the last whole leaf (a torn write, or damage).
+ * @return 0, -ENOENT when there is no leaves file, or -errno.
+ */
+int sc_store_leaves_load(const char *dir, uint8_t (**out)[SC_HASH_LEN], uint64_t *n,
+			 uint64_t *stray);
+
+/** Read STORE/checkpoints whole (free() it).  @return 0, -ENOENT, -errno. */
+int sc_store_checkpoints_load(const char *dir, char **buf, size_t *len);
 
 /* ---- reading ------------------------------------------------------------ */
 
@@ -131,6 +179,8 @@ void sc_store_reader_close(struct sc_store_reader *r);
 const uint8_t *sc_store_reader_id(const struct sc_store_reader *r);
 /** The origin name from store.json. */
 const char *sc_store_reader_origin(const struct sc_store_reader *r);
+/** store.json's format_version (1 or SC_STORE_VERSION). */
+int sc_store_reader_version(const struct sc_store_reader *r);
 /** Number of segment files found. */
 uint32_t sc_store_reader_segments(const struct sc_store_reader *r);
 
@@ -150,11 +200,21 @@ const uint32_t *sc_store_reader_segment_list(const struct sc_store_reader *r);
 
 /* ---- verification -------------------------------------------------------- */
 
+/** Which file a verify issue is in. */
+enum sc_verify_file {
+	SC_VF_SEGMENT = 0,   /**< segments/NNNNNNNN.seg (segment says which) */
+	SC_VF_LEAVES,        /**< leaves */
+	SC_VF_CHECKPOINTS,   /**< checkpoints */
+	SC_VF_KEYS,          /**< keys/ (or the pinned keys) */
+	SC_VF_STORE,         /**< the store as a whole */
+};
+
 /** One problem found by verify. */
 struct sc_verify_issue {
 	enum sc_error err;
+	enum sc_verify_file file;
 	uint32_t segment;
-	uint64_t offset;     /**< byte offset in the segment file */
+	uint64_t offset;     /**< byte offset in the file */
 	int64_t block;       /**< log index of the block, -1 if unknown */
 	uint32_t lane;
 	int64_t record;      /**< record index in the block, -1 if none */
@@ -171,6 +231,27 @@ struct sc_verify_result {
 	uint32_t lanes;
 	uint64_t issues;
 	int64_t first_ns, last_ns;
+	/* the log tree */
+	int store_version;      /**< store.json format_version */
+	uint64_t leaves;        /**< entries in STORE/leaves */
+	uint64_t tree_size;     /**< leaves, plus blocks the file does not list yet */
+	uint64_t checkpoints;   /**< checkpoints whose signature verified */
+	uint64_t signed_size;   /**< tree size of the newest verified checkpoint */
+	uint64_t unsigned_blocks;  /**< blocks after it: sealed, not yet signed */
+	uint64_t unsigned_records;
+	bool keys_pinned;       /**< signatures checked against caller's keys */
+	char signer[256];       /**< key name on the newest verified checkpoint */
+};
+
+/** Options of sc_verify_ex. */
+struct sc_verify_opts {
+	/**
+	 * Keys to check checkpoints with (sc_trust_add_pubkey); NULL: the
+	 * epoch certificates in STORE/keys/, which vouch only for themselves.
+	 * Verify adds the store's certificates to it that a pinned master
+	 * signed.
+	 */
+	struct sc_trust *trust;
 };
 
 typedef void (*sc_verify_fn)(const struct sc_verify_issue *i, void *arg);
@@ -184,6 +265,16 @@ typedef void (*sc_verify_fn)(const struct sc_verify_issue *i, void *arg);
  */
 int sc_verify(const char *dir, struct sc_verify_result *res, sc_verify_fn fn,
 	      void *arg, char *errbuf, size_t errlen);
+
+/**
+ * sc_verify, and the log tree: STORE/leaves against every block hash,
+ * blocks the leaves list but no segment holds (cut from the end), every
+ * checkpoint's signature (with @p o->trust when given), its origin, and its
+ * root against the tree at its size.  sc_verify is this with no options.
+ */
+int sc_verify_ex(const char *dir, const struct sc_verify_opts *o,
+		 struct sc_verify_result *res, sc_verify_fn fn, void *arg, char *errbuf,
+		 size_t errlen);
 
 #ifdef __cplusplus
 }

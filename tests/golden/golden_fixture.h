@@ -169,6 +169,36 @@ static const struct golden_block golden_blocks[] = {
 	"  \"created_ns\": 1796403000000000000\n" \
 	"}\n"
 
+/* Store format 2 (log tree): the same identity fields, format_version 2. */
+#define GOLDEN_STORE_JSON_V2 \
+	"{\n" \
+	"  \"format\": \"sealcap-store\",\n" \
+	"  \"format_version\": 2,\n" \
+	"  \"origin\": \"sealcap/golden\",\n" \
+	"  \"instance\": \"00112233445566778899aabbccddeeff\",\n" \
+	"  \"created\": \"2026-12-04T16:50:00Z\",\n" \
+	"  \"created_ns\": 1796403000000000000\n" \
+	"}\n"
+
+/*
+ * The golden signing keys (keys-v2/): fixed, published seeds, so every byte
+ * is reproducible.  A key from a published seed protects nothing: these
+ * exist to pin the formats.  4 epochs of 900 s from GOLDEN_T0.
+ */
+static const uint8_t golden_master_seed[32] = {
+	0x4d, 0x41, 0x53, 0x54, 0x45, 0x52, 0x20, 0x2d, 0x20, 0x67, 0x6f, 0x6c, 0x64, 0x65, 0x6e, 0x20,
+	0x74, 0x65, 0x73, 0x74, 0x20, 0x6b, 0x65, 0x79, 0x20, 0x6f, 0x6e, 0x6c, 0x79, 0x21, 0x21, 0x21,
+};
+static const uint8_t golden_seed0[32] = {
+	0x53, 0x45, 0x45, 0x44, 0x30, 0x20, 0x2d, 0x20, 0x67, 0x6f, 0x6c, 0x64, 0x65, 0x6e, 0x20, 0x74,
+	0x65, 0x73, 0x74, 0x20, 0x6b, 0x65, 0x79, 0x20, 0x6f, 0x6e, 0x6c, 0x79, 0x21, 0x21, 0x21, 0x21,
+};
+#define GOLDEN_KEY_ORIGIN "sealcap/golden"
+#define GOLDEN_EPOCHS 4
+#define GOLDEN_EPOCH_SECONDS 900
+/* Checkpoints of store-v2: after this many blocks, and after all of them. */
+#define GOLDEN_CKPT_AFTER 3
+
 /* Receive time of golden record @p i: one second apart from GOLDEN_T0. */
 static inline int64_t
 golden_rx_ns(uint32_t i)

@@ -7,9 +7,12 @@
  *
  *     make_golden OUTDIR
  *
- * writes OUTDIR/record-v1.bin, OUTDIR/block-header-v1.bin and the store
- * OUTDIR/store-v1/ (store.json + segments), then prints the SHA-256 of every
- * file it wrote (the manifest pinned in tests/unit/test_golden.c).
+ * writes OUTDIR/record-v1.bin, OUTDIR/block-header-v1.bin, the store
+ * OUTDIR/store-v1/ (store.json + segments), the signing keys OUTDIR/keys-v2/
+ * (from the fixed seeds of golden_fixture.h) and the store OUTDIR/store-v2/
+ * (the same blocks, with the log tree: leaves, two checkpoints, keys/), then
+ * prints the SHA-256 of every file it wrote (the manifest pinned in
+ * tests/unit/test_golden.c).
  *
  * Never run by the tests: the golden files are written once per format
  * version and committed.  Regenerating them means a format version bump
@@ -22,6 +25,7 @@
  * recomputed.  Everything else comes from sc_store_open / sc_block_* /
  * sc_store_append unchanged.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -32,7 +36,9 @@
 #include <unistd.h>
 
 #include <sealcap/block.h>
+#include <sealcap/checkpoint.h>
 #include <sealcap/hash.h>
+#include <sealcap/keys.h>
 #include <sealcap/record.h>
 #include <sealcap/store.h>
 
@@ -147,17 +153,54 @@ out:
 }
 
 static int
-make_store(const char *out)
+make_keys(const char *out)
+{
+	struct sc_keygen_opts o = {
+		.origin = GOLDEN_KEY_ORIGIN, .epochs = GOLDEN_EPOCHS,
+		.epoch_seconds = GOLDEN_EPOCH_SECONDS, .start = GOLDEN_T0 / 1000000000,
+		.master_seed = golden_master_seed, .seed0 = golden_seed0,
+	};
+	char dir[4200], vkey[SC_VKEY_MAX], err[512];
+
+	snprintf(dir, sizeof(dir), "%s/keys-v2", out);
+	o.dir = dir;
+	char path[4300];
+
+	if (sc_keygen(&o, vkey, err, sizeof(err)) != 0)
+		return fail(dir, err);
+	/*
+	 * master.key is a standard PKCS#8 file (openssl's); a private key
+	 * file in the tree would only trip secret scanners.  The rest stays.
+	 */
+	snprintf(path, sizeof(path), "%s/master.key", dir);
+	unlink(path);
+	printf("keys-v2: master %s\n", vkey);
+	return 0;
+}
+
+/* store-v1 (format 1: no log tree), or store-v2 signed with keys-v2. */
+static int
+make_store(const char *out, int version)
 {
 	char dir[4200], path[4300], err[512] = "";
 	struct sc_store_opts o = { .dir = dir, .fsync = SC_FSYNC_BLOCK };
 	struct sc_block_builder *b[SC_STORE_MAX_LANES] = { 0 };
 	struct sc_store *s = NULL;
+	struct sc_sign_key *key = NULL;
 	uint8_t *noise = malloc(GOLDEN_NOISE_LEN), *stored = NULL;
+	const char *json = version == 1 ? GOLDEN_STORE_JSON : GOLDEN_STORE_JSON_V2;
 	uint32_t nseg;
 	int rc = 1;
 
-	snprintf(dir, sizeof(dir), "%s/store-v1", out);
+	if (version == 2) {
+		snprintf(path, sizeof(path), "%s/keys-v2/sign.key", out);
+		key = sc_sign_key_open(path, err, sizeof(err));
+		if (key == NULL) {
+			free(noise);
+			return fail(path, err);
+		}
+	}
+	snprintf(dir, sizeof(dir), "%s/store-v%d", out, version);
 	snprintf(path, sizeof(path), "%s/segments", dir);
 	if (noise == NULL)
 		return fail("store", "out of memory");
@@ -166,7 +209,7 @@ make_store(const char *out)
 		return fail(dir, strerror(errno));
 	}
 	snprintf(path, sizeof(path), "%s/store.json", dir);
-	if (write_file(path, GOLDEN_STORE_JSON, strlen(GOLDEN_STORE_JSON), 0640) != 0)
+	if (write_file(path, json, strlen(json), 0640) != 0)
 		goto out;
 	if ((rc = sc_store_open(&o, &s, err, sizeof(err))) != 0) {
 		rc = fail(dir, err);
@@ -214,6 +257,25 @@ make_store(const char *out)
 		printf("block %u: lane %u seq %" PRIu64 " segment %u records %u codec %u "
 		       "payload %u stored %u\n", k, h.lane, h.block_seq, h.segment, h.count,
 		       h.codec, h.payload_len, h.stored_len);
+		if (key != NULL && (k + 1 == GOLDEN_CKPT_AFTER || k + 1 == GOLDEN_NBLOCKS) &&
+		    sc_store_checkpoint(s, sc_sign_key_signer(key), err, sizeof(err)) != 1) {
+			fail(dir, err);
+			goto out;
+		}
+	}
+	if (key != NULL) {
+		const struct sc_epoch_cert *c = sc_sign_key_cert(key);
+		size_t len;
+		const char *text = sc_sign_key_cert_text(key, &len);
+		char name[64];
+
+		/* The name the engine gives it. */
+		snprintf(name, sizeof(name), "epochs-%02x%02x%02x%02x%02x%02x%02x%02x.pub", c->id[0],
+			 c->id[1], c->id[2], c->id[3], c->id[4], c->id[5], c->id[6], c->id[7]);
+		if (sc_store_put_key(s, name, text, len) != 0) {
+			fail(dir, "cannot publish the epoch certificate");
+			goto out;
+		}
 	}
 	if (sc_store_close(s) != 0) {
 		s = NULL;
@@ -221,6 +283,12 @@ make_store(const char *out)
 		goto out;
 	}
 	s = NULL;
+	/* Format 1 has no log tree: the current writer adds one, not part of v1. */
+	snprintf(path, sizeof(path), "%s/leaves", dir);
+	if (version == 1 && unlink(path) != 0) {
+		fail(path, strerror(errno));
+		goto out;
+	}
 	for (nseg = 0;; nseg++) {
 		snprintf(path, sizeof(path), "%s/segments/%08" PRIu32 ".seg", dir, nseg);
 		if (access(path, F_OK) != 0)
@@ -231,6 +299,7 @@ make_store(const char *out)
 	rc = 0;
 out:
 	sc_store_close(s);
+	sc_sign_key_close(key);
 	for (int l = 0; l < SC_STORE_MAX_LANES; l++)
 		sc_block_builder_free(b[l]);
 	free(stored);
@@ -258,7 +327,11 @@ main(int argc, char **argv)
 	if (rc == 0)
 		rc = make_header(argv[1]);
 	if (rc == 0)
-		rc = make_store(argv[1]);
+		rc = make_store(argv[1], 1);
+	if (rc == 0)
+		rc = make_keys(argv[1]);
+	if (rc == 0)
+		rc = make_store(argv[1], 2);
 	if (rc == 0) {
 		snprintf(dir, sizeof(dir), "%s/store-v1", argv[1]);
 		rc = sc_verify(dir, &res, NULL, NULL, err, sizeof(err));
@@ -283,6 +356,38 @@ main(int argc, char **argv)
 			if (access(path, F_OK) != 0)
 				break;
 			print_sha(argv[1], name);
+		}
+		print_sha(argv[1], "keys-v2/master.pub");
+		print_sha(argv[1], "keys-v2/epochs.pub");
+		print_sha(argv[1], "keys-v2/sign.key");
+		print_sha(argv[1], "store-v2/store.json");
+		for (uint32_t k = 0;; k++) {
+			char name[64], path[4300];
+
+			snprintf(name, sizeof(name), "store-v2/segments/%08" PRIu32 ".seg", k);
+			snprintf(path, sizeof(path), "%s/%s", argv[1], name);
+			if (access(path, F_OK) != 0)
+				break;
+			print_sha(argv[1], name);
+		}
+		print_sha(argv[1], "store-v2/leaves");
+		print_sha(argv[1], "store-v2/checkpoints");
+		{
+			char kd[4300];
+			DIR *d;
+			struct dirent *e;
+
+			snprintf(kd, sizeof(kd), "%s/store-v2/keys", argv[1]);
+			d = opendir(kd);
+			while (d != NULL && (e = readdir(d)) != NULL)
+				if (e->d_name[0] != '.') {
+					char name[300];
+
+					snprintf(name, sizeof(name), "store-v2/keys/%s", e->d_name);
+					print_sha(argv[1], name);
+				}
+			if (d != NULL)
+				closedir(d);
 		}
 	}
 	sc_hasher_free(hs);

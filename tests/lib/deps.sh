@@ -4,11 +4,15 @@
 # real omfwd sender; the package's own service is not needed.  clang and
 # libbpf-dev build the XDP program of --af-xdp (drivers/dpdk/xdp); ping is
 # for the namespace tests (tests/system/test_netns.c, test_tap.c); ethtool
-# turns off a veth's checksum offload in test_tap.c.
+# turns off a veth's checksum offload in test_tap.c.  golang-go and
+# golang-golang-x-mod-dev: test_checkpoint checks our signed checkpoints with
+# Go's reference signed-note and transparency-log code (tests/interop).
 SC_DEB_PACKAGES="build-essential meson ninja-build pkg-config python3
  dpdk-dev libdpdk-dev liburcu-dev liblz4-dev libcriterion-dev libssl-dev libpcap-dev
+ libjansson-dev
  lz4 iproute2 rsyslog
- clang libbpf-dev iputils-ping ethtool"
+ clang libbpf-dev iputils-ping ethtool
+ golang-go golang-golang-x-mod-dev"
 
 sc_install_deps() {
 	if [ "${SEALCAP_NO_APT:-0}" = 1 ]; then return 0; fi

@@ -17,6 +17,7 @@
  * bad input is refused with a clear message and the documented exit code
  * without harming a store that already holds records.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -759,4 +760,141 @@ Test(e2e, bad_input_is_refused_and_the_store_keeps_verifying)
 
 	expect_verify_ok(store, 500);
 	cr_expect_eq(count_segments(store), segs);
+}
+
+/* ---- signed checkpoints, forward-secure epochs ----------------------------------- */
+
+/* Epochs of the first and the last checkpoint of @p store, in file order. */
+static unsigned
+checkpoint_epochs(const char *store, unsigned *first, unsigned *last)
+{
+	char path[400], *f, *p;
+	unsigned notes = 0, prev = 0;
+
+	snprintf(path, sizeof(path), "%s/checkpoints", store);
+	f = sct_slurp(path, NULL);
+	for (p = f; (p = strstr(p, "\xe2\x80\x94 e2e/ward/e")) != NULL; p++) {
+		unsigned e;
+
+		cr_assert_eq(sscanf(p + strlen("\xe2\x80\x94 e2e/ward/e"), "%u", &e), 1);
+		cr_expect(e >= prev, "epoch %u after epoch %u", e, prev);
+		if (notes++ == 0)
+			*first = e;
+		*last = prev = e;
+	}
+	free(f);
+	return notes;
+}
+
+/*
+ * The engine signs with --sign-key: a capture ingested in one epoch, then a
+ * socket run of a few seconds with 1-second epochs, so the writer moves the
+ * key on while it runs.  Verify with the pinned master passes, checkpoints
+ * carry several epochs, seed 0 is gone from the key directory, and another
+ * master's key is refused.
+ */
+Test(e2e, signed_capture_across_key_epochs_verifies_with_the_pinned_master)
+{
+	const char *pcap = in_tmp("mix.pcap"), *store = in_tmp("store"), *keys = in_tmp("keys");
+	const char *skey = in_tmp("keys/sign.key"), *mpub = in_tmp("keys/master.pub");
+	const char *other = in_tmp("other");
+	uint8_t seed0[32];
+	unsigned notes, e0 = 0, e1 = 0;
+	char *kb, which[600];
+	size_t len;
+
+	cr_assert_eq(RUN(SEALCTL, "keygen", "--out", keys, "--origin", "e2e/ward", "--epochs", "600",
+			 "--epoch-seconds", "1"), 0, "keygen: %s", err);
+	cr_expect(strstr(out, "e2e/ward/master+") != NULL, "keygen prints the master key:\n%s", out);
+	kb = sct_slurp(skey, &len);
+	cr_assert_eq(len, 384);
+	memcpy(seed0, kb + 72, 32);
+	free(kb);
+
+	gen(pcap, "20000", "7", "2026-01-01T00:00:00Z");
+	/* Wrong --seal-epoch, and a key other users may read, are refused. */
+	cr_expect_eq(RUN(SEALCAP, "--driver", "pcap", "--pcap", pcap, "--store", store,
+			 "--sign-key", skey, "--seal-epoch", "900"), 1);
+	cr_expect(strstr(err, "--seal-epoch 900") != NULL, "%s", err);
+	cr_assert_eq(chmod(skey, 0644), 0);
+	cr_expect_eq(RUN(SEALCAP, "--driver", "pcap", "--pcap", pcap, "--store", store,
+			 "--sign-key", skey), 1);
+	cr_expect(strstr(err, "mode 0644") != NULL, "%s", err);
+	cr_assert_eq(chmod(skey, 0600), 0);
+
+	cr_assert_eq(RUN(SEALCAP, "--driver", "pcap", "--pcap", pcap, "--store", store, "--lanes", "2",
+			 "--block-bytes", "16K", "--sign-key", skey, "--checkpoint-interval", "0.05",
+			 "--seal-epoch", "1"), 0, "sealcap: %s", err);
+	cr_assert_eq(RUN(SEALCAP, "--driver", "socket", "--listen", "udp://127.0.0.1:0", "--store",
+			 store, "--sign-key", skey, "--checkpoint-interval", "0.2", "--duration", "3.5"),
+		     0, "sealcap: %s", err);
+	expect_verify_ok(store, 20000);
+	cr_assert_eq(RUN(SEALCTL, "verify", "--pubkey", mpub, store), 0, "%s%s", out, err);
+	cr_expect(strstr(out, "(a pinned key)") != NULL, "%s", out);
+	cr_expect(strstr(out, "\n0 records in 0 blocks sealed but not yet signed\n") != NULL, "%s", out);
+	/* The socket run lasted 3.5 epochs: its last checkpoint is 3 or more later. */
+	notes = checkpoint_epochs(store, &e0, &e1);
+	cr_expect(notes >= 3 && e1 >= e0 + 3, "%u checkpoints, epochs %u .. %u", notes, e0, e1);
+	cr_log_info("%u checkpoints signed in epochs %u .. %u", notes, e0, e1);
+
+	/* A record the engine stored, proved and checked by the auditor's tool. */
+	cr_assert_eq(RUN(SEALCTL, "cat", store), 0);
+	{
+		char id[48], *proof = in_tmp("rec.json"), *edited, *p;
+		const char *cert = in_tmp("keys/epochs.pub");
+		size_t plen;
+
+		cr_assert_eq(sscanf(out, "%47s ", id), 1);
+		cr_assert_eq(RUN(SEALCTL, "prove", store, "--record", id, "--out", proof), 0, "%s", err);
+		cr_expect_eq(RUN(SEALCTL, "check-proof", proof, "--pubkey", cert), 0, "%s%s", out, err);
+		cr_expect(strncmp(out, "OK: record ", 11) == 0, "%s", out);
+		/* One character of the message changed: refused. */
+		edited = sct_slurp(proof, &plen);
+		p = strstr(edited, "\"message\": \"<");
+		cr_assert_not_null(p, "%s", edited);
+		p[13]++;
+		cr_assert_eq(unlink(proof), 0);
+		{
+			int fd = open(proof, O_WRONLY | O_CREAT, 0600);
+
+			cr_assert(fd >= 0);
+			cr_assert_eq(write(fd, edited, plen), (ssize_t)plen);
+			close(fd);
+		}
+		free(edited);
+		cr_expect_eq(RUN(SEALCTL, "check-proof", proof, "--pubkey", cert), 1, "%s", out);
+		cr_expect(strncmp(out, "FAIL: ", 6) == 0, "%s", out);
+	}
+
+	/* The key directory (master.key moved away as documented) holds no seed 0. */
+	{
+		char moved[450];
+
+		snprintf(moved, sizeof(moved), "%s/master.key", tmp);
+		cr_assert_eq(rename(in_tmp("keys/master.key"), moved), 0);
+	}
+	{
+		DIR *d = opendir(keys);
+		struct dirent *e;
+
+		cr_assert_not_null(d);
+		while ((e = readdir(d)) != NULL) {
+			char *b;
+
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(which, sizeof(which), "%s/%s", keys, e->d_name);
+			b = sct_slurp(which, &len);
+			cr_expect(memmem(b, len, seed0, 32) == NULL, "seed 0 in %s", which);
+			free(b);
+		}
+		closedir(d);
+	}
+
+	/* Pinned to another master: every checkpoint is refused. */
+	cr_assert_eq(RUN(SEALCTL, "keygen", "--out", other, "--origin", "e2e/ward", "--epochs", "4"), 0);
+	snprintf(which, sizeof(which), "%s/master.pub", other);
+	cr_expect_eq(RUN(SEALCTL, "verify", "--pubkey", which, store), 1, "%s", out);
+	cr_expect(strstr(out, "KEYS: ") != NULL && strstr(out, "CKPT_KEY: ") != NULL &&
+		  strstr(out, "CKPT_MISSING: ") != NULL, "%s", out);
 }

@@ -23,10 +23,14 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <openssl/evp.h>
 
 #include <sealcap/block.h>
+#include <sealcap/checkpoint.h>
 #include <sealcap/error.h>
 #include <sealcap/hash.h>
+#include <sealcap/keys.h>
+#include <sealcap/log.h>
 #include <sealcap/record.h>
 #include <sealcap/store.h>
 
@@ -126,6 +130,16 @@ static const struct {
 	{ "store-v1/store.json", 209, "2467091e0c08a3dd080c8e0522635c6ad8b920cfeab72d8075c1b2df5100428e" },
 	{ "store-v1/segments/00000000.seg", 2552, "64514be1fa672bae630e730bb7518f3acc3f87924b5de870021691a7e9ce013e" },
 	{ "store-v1/segments/00000001.seg", 9170, "b02177e848b3017a127e4bf54aa421629f822c624915f27311d507d9c1c28ab8" },
+	/* format 2: the log tree, checkpoints, keys */
+	{ "keys-v2/master.pub", 76, "a5500cc1402914008e263c5ff78411481ade689c49a79720a60eb2c75fedff40" },
+	{ "keys-v2/epochs.pub", 573, "2882602485ce3db240f496e74cb3abc40d2372ecbfd9f8eb8d7b7322421e3145" },
+	{ "keys-v2/sign.key", 384, "b357a6e432d5c2b37b66a65f9bef9872df3a6d43ad3128a0ed266fae9dc1743b" },
+	{ "store-v2/store.json", 209, "891beb2184f52bcb0d4cb6424d7d4c12908080a5909d590c0b0686c8263eea77" },
+	{ "store-v2/segments/00000000.seg", 2552, "b9f9fe67f3bbf1002d7ff5590600eb27326858c9912d41988e257891aecd5c24" },
+	{ "store-v2/segments/00000001.seg", 9170, "9953044552e3223e8e37649008a55eb896f94c82cc9d0f80410ac22b59c619cb" },
+	{ "store-v2/leaves", 160, "7d57e914e77929edbb8b74edb0c20c08330110d02e112984be34a80b7139aa6c" },
+	{ "store-v2/checkpoints", 358, "170ae564214068fa8069620c9d604284e167b6fb8766ee98f245f1b4ce5cdeb3" },
+	{ "store-v2/keys/epochs-2882602485ce3db2.pub", 573, "2882602485ce3db240f496e74cb3abc40d2372ecbfd9f8eb8d7b7322421e3145" },
 };
 
 Test(golden, files_match_manifest)
@@ -680,4 +694,156 @@ Test(golden, store_records_read_back)
 	}
 	cr_expect_eq(total, 13);
 	sc_store_reader_close(r);
+}
+
+/* ---- (6) format 2: the log tree, checkpoints and keys ------------------------ */
+
+#define STORE2 GOLDEN "/store-v2"
+#define KEYS2 GOLDEN "/keys-v2"
+
+static void
+expect_v2_verifies(const char *pin)
+{
+	struct sc_verify_result res;
+	struct sc_verify_opts vo;
+	char err[512] = "";
+	int rc;
+
+	vo.trust = sc_trust_new();
+	cr_assert_not_null(vo.trust);
+	cr_assert_eq(sc_trust_add_pubkey(vo.trust, pin, err, sizeof(err)), 0, "%s", err);
+	rc = sc_verify_ex(STORE2, &vo, &res, print_issue, NULL, err, sizeof(err));
+	cr_expect_eq(rc, 0, "golden store v2 does not verify with %s: %d %s", pin, rc, err);
+	cr_expect_eq(res.store_version, 2);
+	cr_expect_eq(res.blocks, 5);
+	cr_expect_eq(res.records, 13);
+	cr_expect_eq(res.raw_bytes, 9031);
+	cr_expect_eq(res.leaves, 5);
+	cr_expect_eq(res.tree_size, 5);
+	cr_expect_eq(res.checkpoints, 2);
+	cr_expect_eq(res.signed_size, 5);
+	cr_expect_eq(res.unsigned_blocks, 0);
+	cr_expect(res.keys_pinned);
+	cr_expect_str_eq(res.signer, "sealcap/golden/e0");
+	sc_trust_free(vo.trust);
+}
+
+Test(golden, store_v2_verifies_with_the_pinned_golden_keys)
+{
+	expect_v2_verifies(KEYS2 "/master.pub");
+	expect_v2_verifies(KEYS2 "/epochs.pub");
+}
+
+/* leaves: block i's hash at 32*i; checkpoints: the tree at 3 and at 5. */
+Test(golden, store_v2_leaves_and_checkpoints)
+{
+	struct sc_store_reader *r = sc_store_reader_open(STORE2, NULL, 0);
+	uint8_t (*leaves)[SC_HASH_LEN], root[SC_HASH_LEN];
+	uint64_t n, stray, i = 0;
+	struct sc_block_hdr h;
+	struct sc_store_pos pos;
+	const uint8_t *stored;
+	enum sc_error e;
+	char *buf, want[256], b64[64];
+	size_t len, a, b, next;
+
+	cr_assert_not_null(r);
+	cr_assert_eq(sc_store_leaves_load(STORE2, &leaves, &n, &stray), 0);
+	cr_assert_eq(n, 5);
+	cr_assert_eq(stray, 0);
+	while (sc_store_read(r, &h, &stored, &pos, &e) == 1) {
+		cr_expect(memcmp(leaves[i], h.block_hash, SC_HASH_LEN) == 0, "leaf %" PRIu64, i);
+		i++;
+	}
+	cr_expect_eq(i, 5);
+	sc_store_reader_close(r);
+
+	cr_assert_eq(sc_store_checkpoints_load(STORE2, &buf, &len), 0);
+	for (uint64_t k = 0, off = 0, size = GOLDEN_CKPT_AFTER; k < 2; k++, size = 5) {
+		cr_assert_eq(sc_checkpoints_next(buf, len, off, &a, &b, &next), 1);
+		sc_log_root(hs, (const uint8_t (*)[SC_HASH_LEN])leaves, 0, size, root);
+		EVP_EncodeBlock((unsigned char *)b64, root, SC_HASH_LEN);
+		snprintf(want, sizeof(want), "sealcap/golden\n%" PRIu64 "\n%s\n\n\xe2\x80\x94 sealcap/golden/e0 ",
+			 size, b64);
+		cr_expect(strncmp(buf + a, want, strlen(want)) == 0, "checkpoint %" PRIu64 ":\n%.*s", k,
+			  (int)(b - a), buf + a);
+		cr_expect_eq(buf[b], '\n', "an empty line ends each note");
+		off = next;
+	}
+	cr_expect_eq(sc_checkpoints_next(buf, len, next, &a, &b, &next), 0);
+	free(buf);
+	free(leaves);
+}
+
+/* sign.key, byte by byte as docs/FORMAT.md lays it out. */
+Test(golden, sign_key_bytes)
+{
+	size_t n, cn;
+	uint8_t *k = slurp(KEYS2 "/sign.key", &n), *cert = slurp(KEYS2 "/epochs.pub", &cn);
+	uint8_t d[SC_HASH_LEN];
+
+	cr_assert_eq(n, 384);
+	cr_expect(memcmp(k, "SCSIGNK1", 8) == 0);
+	cr_expect_eq(le(k + 8, 2), 1, "version");
+	cr_expect_eq(le(k + 10, 2), 384, "length");
+	cr_expect_eq(le(k + 12, 4), GOLDEN_EPOCHS);
+	cr_expect_eq(le(k + 16, 8), 0, "current epoch");
+	cr_expect_eq(le(k + 24, 8), (uint64_t)(GOLDEN_T0 / 1000000000), "start");
+	cr_expect_eq(le(k + 32, 4), GOLDEN_EPOCH_SECONDS);
+	cr_expect_eq(le(k + 36, 4), 0, "reserved");
+	sc_sha256(hs, cert, cn, NULL, 0, d);
+	cr_expect(memcmp(k + 40, d, 32) == 0, "SHA-256 of epochs.pub");
+	cr_expect(memcmp(k + 72, golden_seed0, 32) == 0, "seed of epoch 0");
+	cr_expect_eq(k[104], strlen(GOLDEN_KEY_ORIGIN));
+	cr_expect(memcmp(k + 105, GOLDEN_KEY_ORIGIN, strlen(GOLDEN_KEY_ORIGIN)) == 0);
+	for (size_t i = 105 + strlen(GOLDEN_KEY_ORIGIN); i < 352; i++)
+		cr_expect_eq(k[i], 0, "byte %zu must be zero", i);
+	sc_sha256(hs, k, 352, NULL, 0, d);
+	cr_expect(memcmp(k + 352, d, 32) == 0, "checksum");
+	free(k);
+	free(cert);
+}
+
+/* epochs.pub: its lines, and every key the one its seed derives. */
+Test(golden, epoch_certificate)
+{
+	size_t n;
+	char *text = (char *)slurp(KEYS2 "/epochs.pub", &n), err[256], vk[SC_VKEY_MAX], want[512];
+	struct sc_epoch_cert *c;
+	struct sc_signer *m = sc_signer_new(GOLDEN_KEY_ORIGIN "/master", golden_master_seed);
+	uint8_t seed[32], key[32];
+
+	cr_assert_not_null(m);
+	c = sc_epoch_cert_parse(text, n, err, sizeof(err));
+	cr_assert_not_null(c, "%s", err);
+	sc_vkey_format(sc_signer_vkey(m), vk, sizeof(vk));
+	snprintf(want, sizeof(want), "sealcap epoch keys v1\norigin %s\nmaster %s\nstart %" PRId64
+		 "\nseconds %d\nepochs %d\n", GOLDEN_KEY_ORIGIN, vk, GOLDEN_T0 / 1000000000,
+		 GOLDEN_EPOCH_SECONDS, GOLDEN_EPOCHS);
+	cr_expect(strncmp(text, want, strlen(want)) == 0, "epochs.pub starts:\n%s", want);
+	memcpy(seed, golden_seed0, 32);
+	for (int i = 0; i < GOLDEN_EPOCHS; i++) {
+		char name[64];
+		struct sc_signer *s;
+
+		cr_assert_eq(sc_epoch_key_seed(seed, key), 0);
+		snprintf(name, sizeof(name), GOLDEN_KEY_ORIGIN "/e%d", i);
+		s = sc_signer_new(name, key);
+		sc_vkey_format(sc_signer_vkey(s), vk, sizeof(vk));
+		cr_expect(strstr(text, vk) != NULL, "epoch %d key %s", i, vk);
+		sc_signer_free(s);
+		sc_epoch_seed_next(seed, seed);
+	}
+	sc_vkey_format(sc_signer_vkey(m), vk, sizeof(vk));
+	{
+		size_t mn;
+		char *mp = (char *)slurp(KEYS2 "/master.pub", &mn);
+
+		cr_expect_eq(mn, strlen(vk) + 1);
+		cr_expect(strncmp(mp, vk, strlen(vk)) == 0);
+		free(mp);
+	}
+	sc_signer_free(m);
+	sc_epoch_cert_free(c);
+	free(text);
 }

@@ -602,7 +602,7 @@ Test(store, store_json_shape)
 	json = (char *)slurp(path, &n);
 	json[n] = '\0';
 	cr_expect_not_null(strstr(json, "\"format\": \"sealcap-store\""), "%s", json);
-	cr_expect_not_null(strstr(json, "\"format_version\": 1,"), "%s", json);
+	cr_expect_not_null(strstr(json, "\"format_version\": 2,"), "%s", json);
 	cr_expect_not_null(strstr(json, "\"origin\": \"test/ward-7\""), "%s", json);
 	cr_expect_not_null(strstr(json, "\"instance\": \""), "%s", json);
 	cr_expect_not_null(strstr(json, "\"created_ns\": "), "%s", json);
@@ -989,5 +989,106 @@ Test(store, verify_reports_impossible_record_count)
 	cr_expect_eq(seen[SC_E_RECORD_COUNT], 1);
 	cr_expect_eq(res.blocks, 2);
 	cr_expect_eq(res.records, 3, "only the intact block's records count");
+	sc_block_builder_free(b);
+}
+
+/* ---- the log tree's leaves ------------------------------------------------------ */
+
+static uint8_t *
+leaves_of(size_t *n)
+{
+	char path[256];
+	size_t len;
+	uint8_t *p;
+
+	snprintf(path, sizeof(path), "%s/leaves", storedir);
+	p = slurp(path, &len);
+	cr_assert_eq(len % SC_HASH_LEN, 0, "leaves file of %zu bytes", len);
+	*n = len / SC_HASH_LEN;
+	return p;
+}
+
+Test(store, leaves_file_lists_every_block_hash_in_log_order)
+{
+	struct sc_block_builder *b = sc_block_builder_new(0, 16384);
+	struct sc_store *s;
+	struct stat st;
+	char path[256];
+	uint8_t *lv, root[SC_HASH_LEN], want[SC_HASH_LEN];
+	size_t n;
+
+	cr_assert_not_null(b);
+	open_store(&s, 4096, SC_FSYNC_BLOCK);
+	for (int i = 0; i < 12; i++)
+		append_block(s, b, 5 + i, 1000 * i, 0);
+	sc_store_root(s, root);
+	sc_store_close(s);
+	lv = leaves_of(&n);
+	cr_assert_eq(n, 12);
+	for (size_t i = 0; i < n; i++)
+		cr_expect(memcmp(lv + i * SC_HASH_LEN, lg.h[i].block_hash, SC_HASH_LEN) == 0,
+			  "leaf %zu", i);
+	sc_merkle_root(hs, (uint8_t (*)[SC_HASH_LEN])lv, n, want);
+	cr_expect(memcmp(root, want, SC_HASH_LEN) == 0, "sc_store_root is the tree over the leaves");
+	snprintf(path, sizeof(path), "%s/leaves", storedir);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_expect_eq(st.st_mode & 0777, 0640, "leaves mode %o", st.st_mode & 0777);
+	free(lv);
+	sc_block_builder_free(b);
+}
+
+/*
+ * A crash between a block and its leaf leaves the file short; one between
+ * a leaf and the block reaching the disk leaves it long.  The writer mends
+ * both at open, and a leaf that differs from its block stops it.
+ */
+Test(store, open_mends_short_and_long_leaves_and_refuses_wrong_ones)
+{
+	struct sc_block_builder *b = sc_block_builder_new(0, 16384);
+	struct sc_store *s;
+	struct sc_store_opts o = { .dir = storedir, .origin = "test/ward-7", .fsync = SC_FSYNC_NONE };
+	char path[256], err[512];
+	uint8_t *lv, junk[SC_HASH_LEN * 2];
+	size_t n;
+	int fd;
+
+	cr_assert_not_null(b);
+	open_store(&s, 0, SC_FSYNC_NONE);
+	for (int i = 0; i < 6; i++)
+		append_block(s, b, 3, 1000 * i, 0);
+	sc_store_close(s);
+	snprintf(path, sizeof(path), "%s/leaves", storedir);
+
+	/* Short by two leaves and a half. */
+	cr_assert_eq(truncate(path, 3 * SC_HASH_LEN + 7), 0);
+	open_store(&s, 0, SC_FSYNC_NONE);
+	cr_expect_eq(sc_store_size(s), 6);
+	sc_store_close(s);
+	lv = leaves_of(&n);
+	cr_expect_eq(n, 6);
+	cr_expect(memcmp(lv + 5 * SC_HASH_LEN, lg.h[5].block_hash, SC_HASH_LEN) == 0);
+	free(lv);
+
+	/* Two leaves of blocks that never reached the disk. */
+	memset(junk, 0xab, sizeof(junk));
+	fd = open(path, O_WRONLY | O_APPEND);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	close(fd);
+	open_store(&s, 0, SC_FSYNC_NONE);
+	append_block(s, b, 3, 9000, 0);
+	sc_store_close(s);
+	lv = leaves_of(&n);
+	cr_expect_eq(n, 7);
+	cr_expect(memcmp(lv + 6 * SC_HASH_LEN, lg.h[6].block_hash, SC_HASH_LEN) == 0);
+	free(lv);
+
+	/* A leaf that is not its block's hash: damage, not a crash. */
+	fd = open(path, O_WRONLY);
+	cr_assert(fd >= 0);
+	cr_assert_eq(pwrite(fd, junk, 1, 2 * SC_HASH_LEN), 1);
+	close(fd);
+	cr_expect_eq(sc_store_open(&o, &s, err, sizeof(err)), -EBADMSG);
+	cr_expect(strstr(err, "leaf 2 differs from the hash of block 2") != NULL, "%s", err);
 	sc_block_builder_free(b);
 }

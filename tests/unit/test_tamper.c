@@ -18,9 +18,18 @@
  * DAMAGED line).  The layout every expectation is computed from is read from
  * the pristine files before tampering.
  *
- * Tests named limit_* pin what verify can NOT see without signed checkpoints
- * (a later format addition): they assert that verify says OK, so the day
- * checkpoints catch these, the tests fail and must be turned around.
+ * The store also keeps the log tree (STORE/leaves: every block hash in log
+ * order), so a rehashed block differs from its leaf and blocks cut from the
+ * end are still listed.  Tests named limit_* pin what verify can NOT see
+ * from the store alone: they assert that verify says OK, so the day a check
+ * catches them, the tests fail and must be turned around.  What needs a
+ * signed checkpoint is in part h at the end of this file: stores signed as
+ * the engine signs them (a checkpoint every 10 blocks and at each close),
+ * checked by verify pinned to the master key, and by `sealctl consistency`
+ * against a checkpoint an auditor kept: a store re-sealed with another key,
+ * the tail after a checkpoint replaced by self-consistent blocks, a
+ * rollback to an older copy, the newest segment deleted (with its leaves,
+ * with its checkpoints), an edited checkpoint, a deleted checkpoints file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,7 +53,10 @@
 #include "sctest.h"
 
 #include <sealcap/block.h>
+#include <sealcap/checkpoint.h>
 #include <sealcap/hash.h>
+#include <sealcap/keys.h>
+#include <sealcap/proof.h>
 #include <sealcap/record.h>
 #include <sealcap/store.h>
 #include <sealcap/syslog.h>
@@ -103,9 +115,14 @@ setup(void)
 	snprintf(store, sizeof(store), "%s/store", tmp);
 }
 
+static struct sc_sign_key *skey;  /* signed stores: the engine's key */
+static char mpub[440];             /* ... and the master verifier key file */
+
 static void
 teardown(void)
 {
+	sc_sign_key_close(skey);
+	skey = NULL;
 	if (tmp[0])
 		sct_rmtree(tmp);
 }
@@ -120,7 +137,38 @@ struct build_cfg {
 	uint64_t segment_bytes;
 	unsigned tail_blocks;    /* ... then these after a restart, in one segment */
 	uint32_t seed;
+	unsigned ckpt_every;     /* signed: a checkpoint every N blocks and at each close */
+	const char *snapshot;    /* copy the store here at the restart (an old backup) */
 };
+
+static int run(char *const argv[], char **out, char **err);
+
+static void
+make_key(void)
+{
+	struct sc_keygen_opts o = { .origin = "sealcap/tamper-test", .epochs = 4,
+				    .epoch_seconds = 86400 };
+	char dir[300], path[420], err[512], vkey[SC_VKEY_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/keys", tmp);
+	o.dir = dir;
+	cr_assert_eq(sc_keygen(&o, vkey, err, sizeof(err)), 0, "%s", err);
+	snprintf(path, sizeof(path), "%s/sign.key", dir);
+	skey = sc_sign_key_open(path, err, sizeof(err));
+	cr_assert_not_null(skey, "%s", err);
+	snprintf(mpub, sizeof(mpub), "%s/master.pub", dir);
+}
+
+static void
+sign_now(struct sc_store *s)
+{
+	char err[512];
+	size_t len;
+	const char *cert = sc_sign_key_cert_text(skey, &len);
+
+	cr_assert(sc_store_checkpoint(s, sc_sign_key_signer(skey), err, sizeof(err)) >= 0, "%s", err);
+	cr_assert_eq(sc_store_put_key(s, "epochs-tamper.pub", cert, len), 0);
+}
 
 static uint32_t
 xs32(uint32_t *s)
@@ -160,6 +208,8 @@ build_store(const struct build_cfg *cfg)
 	uint64_t n = 0;
 
 	cr_assert(cfg->lanes >= 2 && cfg->lanes <= 4);
+	if (cfg->ckpt_every && skey == NULL)
+		make_key();
 	cr_assert_eq(sc_store_open(&o, &s, err, sizeof(err)), 0, "%s", err);
 	for (unsigned l = 0; l < cfg->lanes; l++) {
 		b[l] = sc_block_builder_new(l, 1024);
@@ -208,8 +258,22 @@ build_store(const struct build_cfg *cfg)
 		}
 		cr_assert_eq(sc_block_seal(b[l], &clk, &h, stored), 0);
 		cr_assert_eq(sc_store_append(s, &h, stored), 0);
+		if (cfg->ckpt_every && (i + 1) % cfg->ckpt_every == 0)
+			sign_now(s);
 		if (i + 1 == cfg->blocks && cfg->tail_blocks) {
+			if (cfg->ckpt_every)
+				sign_now(s);
 			cr_assert_eq(sc_store_close(s), 0);
+			if (cfg->snapshot) {
+				char snap[400];
+				char *argv[] = { (char *)"/bin/cp", (char *)"-a", store, snap, NULL };
+				char *out, *e2;
+
+				snprintf(snap, sizeof(snap), "%s", cfg->snapshot);
+				cr_assert_eq(run(argv, &out, &e2), 0, "cp: %s", e2);
+				free(out);
+				free(e2);
+			}
 			o.segment_bytes = 1u << 20;
 			cr_assert_eq(sc_store_open(&o, &s, err, sizeof(err)), 0, "%s", err);
 		}
@@ -217,6 +281,8 @@ build_store(const struct build_cfg *cfg)
 	free(stored);
 	for (unsigned l = 0; l < cfg->lanes; l++)
 		sc_block_builder_free(b[l]);
+	if (cfg->ckpt_every)
+		sign_now(s);
 	cr_assert_eq(sc_store_close(s), 0);
 	return n;
 }
@@ -332,8 +398,8 @@ dump_issues(const struct issues *is)
 	for (unsigned k = 0; k < is->n && k < 512; k++) {
 		const struct sc_verify_issue *i = &is->v[k];
 
-		fprintf(stderr, "  [%u] %s segment %" PRIu32 " offset %" PRIu64 " block %" PRId64
-			" lane %" PRIu32 " record %" PRId64 " (%s)\n", k, sc_error_name(i->err),
+		fprintf(stderr, "  [%u] %s file %d segment %" PRIu32 " offset %" PRIu64 " block %" PRId64
+			" lane %" PRIu32 " record %" PRId64 " (%s)\n", k, sc_error_name(i->err), i->file,
 			i->segment, i->offset, i->block, i->lane, i->record, i->detail);
 	}
 }
@@ -353,19 +419,29 @@ struct want {
 	int64_t block;
 	uint32_t lane;
 	int64_t record;
+	enum sc_verify_file file;  /* segment unless set */
 };
 
-#define W(e, s, o, b, l) ((struct want){ SC_E_##e, (s), (o), (b), (l), -1 })
+#define W(e, s, o, b, l) ((struct want){ SC_E_##e, (s), (o), (b), (l), -1, SC_VF_SEGMENT })
 /* At a block whose header is not authentic: the block is not named. */
-#define WH(e, s, o) ((struct want){ SC_E_##e, (s), (o), -1, 0, -1 })
+#define WH(e, s, o) ((struct want){ SC_E_##e, (s), (o), -1, 0, -1, SC_VF_SEGMENT })
 /* At a block found in the layout. */
-#define WB(e, b) ((struct want){ SC_E_##e, (b)->seg, (b)->off, (int64_t)(b)->h.log_index, (b)->h.lane, -1 })
+#define WB(e, b) ((struct want){ SC_E_##e, (b)->seg, (b)->off, (int64_t)(b)->h.log_index, (b)->h.lane, -1, SC_VF_SEGMENT })
+/* In STORE/leaves, at the leaf of block @p b (whose header is authentic). */
+#define WL(e, b) ((struct want){ SC_E_##e, 0, (b)->h.log_index * SC_HASH_LEN, (int64_t)(b)->h.log_index, \
+				 (b)->h.lane, -1, SC_VF_LEAVES })
+/* In another file than a segment, no block named. */
+#define WF(e, f, o) ((struct want){ SC_E_##e, 0, (o), -1, 0, -1, SC_VF_##f })
+/* In another file, naming a block but no lane. */
+#define WFB(e, f, o, b) ((struct want){ SC_E_##e, 0, (o), (b), 0, -1, SC_VF_##f })
 
 static bool
 issue_is(const struct sc_verify_issue *i, const struct want *w)
 {
-	return i->err == w->err && i->segment == w->seg && i->offset == w->off &&
-	       i->block == w->block && (w->block < 0 || i->lane == w->lane) &&
+	return i->err == w->err && i->file == w->file && i->segment == w->seg &&
+	       i->offset == w->off && i->block == w->block &&
+	       (w->block < 0 || w->file != SC_VF_SEGMENT || i->lane == w->lane) &&
+	       (w->file != SC_VF_LEAVES || w->err != SC_E_LEAF || i->lane == w->lane) &&
 	       i->record == w->record;
 }
 
@@ -380,9 +456,9 @@ expect_issues(const struct issues *is, const struct want *w, unsigned n)
 	if (!ok) {
 		fprintf(stderr, "expected %u issue(s):\n", n);
 		for (unsigned k = 0; k < n; k++)
-			fprintf(stderr, "  [%u] %s segment %" PRIu32 " offset %" PRIu64 " block %" PRId64
-				" lane %" PRIu32 " record %" PRId64 "\n", k, sc_error_name(w[k].err),
-				w[k].seg, w[k].off, w[k].block, w[k].lane, w[k].record);
+			fprintf(stderr, "  [%u] %s file %d segment %" PRIu32 " offset %" PRIu64 " block %"
+				PRId64 " lane %" PRIu32 " record %" PRId64 "\n", k, sc_error_name(w[k].err),
+				w[k].file, w[k].seg, w[k].off, w[k].block, w[k].lane, w[k].record);
 		dump_issues(is);
 	}
 	return ok;
@@ -435,8 +511,12 @@ expect_sealctl_damaged(const struct want *w, unsigned n)
 		lines++;
 	cr_expect_eq(lines, n, "sealctl printed %u DAMAGED lines, want %u:\n%s", lines, n, out);
 	for (unsigned k = 0; k < n; k++) {
-		int m = snprintf(line, sizeof(line), "DAMAGED segment %08" PRIu32 " offset %" PRIu64,
-				 w[k].seg, w[k].off);
+		static const char *const files[] = { "segment", "leaves", "checkpoints", "keys", "store" };
+		int m = w[k].file == SC_VF_SEGMENT ?
+			snprintf(line, sizeof(line), "DAMAGED segment %08" PRIu32 " offset %" PRIu64,
+				 w[k].seg, w[k].off) :
+			snprintf(line, sizeof(line), "DAMAGED %s offset %" PRIu64, files[w[k].file],
+				 w[k].off);
 
 		if (w[k].block >= 0)
 			m += snprintf(line + m, sizeof(line) - (size_t)m,
@@ -491,9 +571,10 @@ expect_sealctl_ok(uint64_t records, uint64_t blocks, int64_t last_ns)
 	fmt_time(last_ns, t, sizeof(t));
 	snprintf(want, sizeof(want), " .. %s\n", t);
 	cr_expect(strstr(out, want) != NULL, "time range should end at %s:\n%s", t, out);
-	cr_expect(strstr(out, "note: blocks cut from the very end of the newest segment leave an "
-			 "intact shorter store; only a signed checkpoint can show that") != NULL,
-		  "the tail note is missing:\n%s", out);
+	snprintf(want, sizeof(want), "\n%" PRIu64 " records in %" PRIu64
+		 " blocks sealed but not yet signed\n", records, blocks);
+	cr_expect(strstr(out, "signed: no checkpoint\n") != NULL && strstr(out, want) != NULL,
+		  "want \"%s\" (nothing of this store is signed):\n%s", want + 1, out);
 	cr_expect(strstr(out, "DAMAGED") == NULL, "%s", out);
 	free(out);
 	free(err);
@@ -1192,9 +1273,12 @@ Test(tamper, rehashed_block_caught_by_the_lane_chain)
 	m = next_in_lane(L.nblk / 2);
 	cr_assert(m != NULL);
 	forge_block(b, 2, FORGE_TEXT, true);
-	/* The forged block itself is consistent; its successor in the lane is not. */
-	EXPECT_DAMAGE(&is, W(CHAIN, m->seg, off_after_forge(b, m), (int64_t)m->h.log_index,
-			     m->h.lane));
+	/*
+	 * The forged block itself is consistent; its leaf in the log tree and
+	 * its successor in the lane are not.
+	 */
+	EXPECT_DAMAGE(&is, WL(LEAF, b),
+		      W(CHAIN, m->seg, off_after_forge(b, m), (int64_t)m->h.log_index, m->h.lane));
 }
 
 Test(tamper, rehashed_block_with_record_time_moved_names_the_record)
@@ -1208,8 +1292,8 @@ Test(tamper, rehashed_block_with_record_time_moved_names_the_record)
 	cr_assert(m != NULL && b->h.count > 3);
 	forge_block(b, 3, FORGE_TIME, false);
 	/* Receive times are checked record by record, before the root. */
-	EXPECT_DAMAGE(&is, ((struct want){ SC_E_RECORD_TIME, b->seg, b->off,
-					   (int64_t)b->h.log_index, b->h.lane, 3 }),
+	EXPECT_DAMAGE(&is, WL(LEAF, b), ((struct want){ SC_E_RECORD_TIME, b->seg, b->off,
+					   (int64_t)b->h.log_index, b->h.lane, 3, SC_VF_SEGMENT }),
 		      W(CHAIN, m->seg, off_after_forge(b, m), (int64_t)m->h.log_index, m->h.lane));
 }
 
@@ -1223,7 +1307,7 @@ Test(tamper, rehashed_block_with_root_left_alone)
 	m = next_in_lane(30);
 	cr_assert(m != NULL);
 	forge_block(b, 0, FORGE_TEXT, false);
-	EXPECT_DAMAGE(&is, WB(RECORD_ROOT, b),
+	EXPECT_DAMAGE(&is, WL(LEAF, b), WB(RECORD_ROOT, b),
 		      W(CHAIN, m->seg, off_after_forge(b, m), (int64_t)m->h.log_index, m->h.lane));
 }
 
@@ -1261,13 +1345,12 @@ store_has_record(const char *text)
 }
 
 /*
- * THE DOCUMENTED LIMIT until signed checkpoints exist: nothing chains to the
- * newest block of a lane, so an attacker who rewrites it and recomputes its
- * hashes is not seen by verify.  This holds for the lane of the store's last
- * block, and just as much for a lane that has been idle since (its last
- * block may sit anywhere in the store).  Log-tree checkpoints will catch it.
+ * Nothing chains to the newest block of a lane, so the lane chain cannot see
+ * it rewritten and rehashed: the lane of the store's last block, and just as
+ * much a lane idle since (its last block may sit anywhere in the store).
+ * Its leaf in the log tree still holds the original hash.
  */
-Test(tamper, limit_rehashed_last_block_of_a_lane_not_detected_until_checkpoints)
+Test(tamper, rehashed_last_block_of_a_lane_caught_by_its_leaf)
 {
 	struct issues is;
 	const struct blk *tail, *idle = NULL;
@@ -1284,31 +1367,67 @@ Test(tamper, limit_rehashed_last_block_of_a_lane_not_detected_until_checkpoints)
 	cr_assert(idle != NULL);
 	forged = forge_block(idle, 1, FORGE_TEXT, true);
 	cr_assert(store_has_record(forged), "the forgery should be in the store");
-	verify(&is);
-	if (is.rc != 0)
-		dump_issues(&is);
-	cr_expect_eq(is.rc, 0, "verify now catches a rehashed lane head: turn this test around");
-	cr_expect_eq(is.res.records, L.records);
-	expect_sealctl_ok(L.records, L.nblk, tail->h.last_ns);
+	EXPECT_DAMAGE(&is, WL(LEAF, idle));
 
 	/* The very last block of the store: the same. */
 	scan_layout();
 	tail = &L.blk[L.nblk - 1];
+	idle = &L.blk[idle->h.log_index];
 	forged = forge_block(tail, 0, FORGE_TEXT, true);
 	cr_assert(store_has_record(forged));
-	verify(&is);
-	cr_expect_eq(is.rc, 0);
-	expect_sealctl_ok(L.records, L.nblk, tail->h.last_ns);
+	EXPECT_DAMAGE(&is, WL(LEAF, idle), WL(LEAF, tail));
+}
+
+/* Write STORE/leaves again from the blocks as they are now (an attacker's move). */
+static void
+rewrite_leaves(void)
+{
+	char path[400];
+	uint8_t *p = malloc((size_t)L.nblk * SC_HASH_LEN + 1);
+
+	cr_assert(p != NULL);
+	for (unsigned i = 0; i < L.nblk; i++)
+		memcpy(p + (size_t)i * SC_HASH_LEN, L.blk[i].h.block_hash, SC_HASH_LEN);
+	snprintf(path, sizeof(path), "%s/leaves", store);
+	spit(path, p, (size_t)L.nblk * SC_HASH_LEN);
+	free(p);
 }
 
 /*
- * THE DOCUMENTED LIMIT until signed checkpoints exist: the segment header's
- * hash covers only the header itself, and nothing else refers to its
- * creation time, so a header rewritten with a new time and a recomputed
- * hash verifies.  (Its number and store identity are cross-checked against
- * the file name, the blocks and store.json.)
+ * THE DOCUMENTED LIMIT of an unsigned store: whoever rewrites the last block
+ * of a lane and the leaves file with it leaves a consistent store.  Only a
+ * checkpoint signed before the rewrite catches it (checkpoint part below).
  */
-Test(tamper, limit_rehashed_segment_header_time_not_detected_until_checkpoints)
+Test(tamper, limit_rehashed_lane_head_with_leaves_rewritten_unsigned)
+{
+	struct issues is;
+	const struct blk *tail;
+	const char *forged;
+
+	build_std();
+	tail = &L.blk[L.nblk - 1];
+	forged = forge_block(tail, 0, FORGE_TEXT, true);
+	scan_layout();
+	rewrite_leaves();
+	cr_assert(store_has_record(forged));
+	verify(&is);
+	if (is.rc != 0)
+		dump_issues(&is);
+	cr_expect_eq(is.rc, 0, "verify now catches this without a checkpoint: turn this test around");
+	cr_expect_eq(is.res.unsigned_blocks, L.nblk, "every block is reported as not yet signed");
+	expect_sealctl_ok(L.records, L.nblk, L.blk[L.nblk - 1].h.last_ns);
+}
+
+/*
+ * THE DOCUMENTED LIMIT: the segment header's hash covers only the header
+ * itself, and nothing else refers to its creation time (the log tree's
+ * leaves are block headers, not segment headers), so a header rewritten
+ * with a new time and a recomputed hash verifies.  (Its number, first log
+ * index and store identity are cross-checked against the file name, the
+ * blocks and store.json.)  The time is informational: every record's
+ * receive time sits in a block header, which the tree covers.
+ */
+Test(tamper, limit_rehashed_segment_header_time_not_detected)
 {
 	struct issues is;
 	struct sc_hasher *hs = sc_hasher_new();
@@ -1331,21 +1450,18 @@ Test(tamper, limit_rehashed_segment_header_time_not_detected_until_checkpoints)
 	expect_sealctl_ok(L.records, L.nblk, L.blk[L.nblk - 1].h.last_ns);
 }
 
-/* ---- g. blocks removed from the end: the documented limit -------------------------------- */
+/* ---- g. blocks removed from the end ------------------------------------------------------ */
 
 /*
- * THE DOCUMENTED LIMIT until signed checkpoints exist (docs/FORMAT.md, "What
- * verify checks"): whole blocks cut from the very end of the newest segment
- * leave an intact, shorter store.  Verify says OK and prints where the store
- * now ends, with the note that only a signed checkpoint can show the cut.
+ * Whole blocks cut from the very end of the newest segment leave the lane
+ * chains and the log index intact, but the log tree still lists them.
  */
-Test(tamper, limit_tail_blocks_removed_not_detected_until_checkpoints)
+Test(tamper, tail_blocks_removed_caught_by_the_leaves)
 {
 	struct issues is;
 	const struct seg *sg;
 	const struct blk *keep;
 	uint64_t lost = 0;
-	int64_t last = 0;
 
 	build_std();
 	sg = &L.seg[L.nseg - 1];
@@ -1353,22 +1469,42 @@ Test(tamper, limit_tail_blocks_removed_not_detected_until_checkpoints)
 	for (unsigned k = sg->first + sg->n - 2; k < L.nblk; k++)
 		lost += L.blk[k].h.count;
 	keep = &L.blk[sg->first + sg->n - 3];
-	for (unsigned k = 0; k <= sg->first + sg->n - 3; k++)
-		if (L.blk[k].h.last_ns > last)
-			last = L.blk[k].h.last_ns;
 	truncate_seg(sg->num, keep->off + keep->size);
-	verify(&is);
-	if (is.rc != 0)
-		dump_issues(&is);
-	cr_expect_eq(is.rc, 0, "verify now catches a cut tail: turn this test around");
+	EXPECT_DAMAGE(&is, WFB(BLOCK_MISSING, LEAVES, (L.nblk - 2) * SC_HASH_LEN, L.nblk - 2));
 	cr_expect_eq(is.res.records, L.records - lost);
 	cr_expect_eq(is.res.blocks, L.nblk - 2);
-	cr_expect_eq(is.res.last_ns, last);
-	expect_sealctl_ok(L.records - lost, L.nblk - 2, last);
+	cr_expect(strstr(is.v[0].detail, "(2) are in the log tree but in no segment") != NULL,
+		  "%s", is.v[0].detail);
 }
 
-/* The same limit, a whole newest segment file at a time. */
-Test(tamper, limit_newest_segment_deleted_not_detected_until_checkpoints)
+/* The same, a whole newest segment file at a time. */
+Test(tamper, newest_segment_deleted_caught_by_the_leaves)
+{
+	struct issues is;
+	const struct seg *sg;
+
+	build_std();
+	sg = &L.seg[L.nseg - 1];
+	unlink_seg(sg->num);
+	EXPECT_DAMAGE(&is, WFB(BLOCK_MISSING, LEAVES, sg->first * SC_HASH_LEN, sg->first));
+}
+
+static void
+truncate_leaves(uint64_t n)
+{
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/leaves", store);
+	cr_assert_eq(truncate(path, (off_t)(n * SC_HASH_LEN)), 0);
+}
+
+/*
+ * THE DOCUMENTED LIMIT of an unsigned store: blocks cut from the end
+ * together with their leaves leave an intact, shorter store.  Verify says
+ * OK and how much of it no checkpoint covers; a checkpoint signed before
+ * the cut catches it (checkpoint part below).
+ */
+Test(tamper, limit_tail_cut_with_its_leaves_unsigned)
 {
 	struct issues is;
 	const struct seg *sg;
@@ -1383,10 +1519,420 @@ Test(tamper, limit_newest_segment_deleted_not_detected_until_checkpoints)
 		if (L.blk[k].h.last_ns > last)
 			last = L.blk[k].h.last_ns;
 	unlink_seg(sg->num);
+	truncate_leaves(sg->first);
 	verify(&is);
 	if (is.rc != 0)
 		dump_issues(&is);
-	cr_expect_eq(is.rc, 0, "verify now catches a deleted newest segment: turn this test around");
+	cr_expect_eq(is.rc, 0, "verify now catches an unsigned cut tail: turn this test around");
 	cr_expect_eq(is.res.records, L.records - lost);
+	cr_expect_eq(is.res.unsigned_blocks, sg->first);
 	expect_sealctl_ok(L.records - lost, sg->first, last);
+}
+
+/* A damaged leaves file: a flipped byte, and a torn last leaf. */
+Test(tamper, leaves_file_damaged)
+{
+	struct issues is;
+	char path[400];
+	int fd;
+	uint8_t c;
+
+	build_std();
+	snprintf(path, sizeof(path), "%s/leaves", store);
+	fd = open(path, O_RDWR);
+	cr_assert(fd >= 0);
+	cr_assert_eq(pread(fd, &c, 1, 7 * SC_HASH_LEN + 5), 1);
+	c ^= 0x40;
+	cr_assert_eq(pwrite(fd, &c, 1, 7 * SC_HASH_LEN + 5), 1);
+	close(fd);
+	EXPECT_DAMAGE(&is, WL(LEAF, &L.blk[7]));
+	truncate_leaves(L.nblk);
+	cr_assert_eq(truncate(path, (off_t)(L.nblk * SC_HASH_LEN - 3)), 0);
+	/* The last leaf is torn: the block it belonged to extends the tree again. */
+	EXPECT_DAMAGE(&is, WF(LEAVES_PARTIAL, LEAVES, (L.nblk - 1) * SC_HASH_LEN),
+		      WL(LEAF, &L.blk[7]));
+	cr_assert_eq(unlink(path), 0);
+	EXPECT_DAMAGE(&is, WF(LEAVES_MISSING, LEAVES, 0));
+}
+
+/* ---- h. signed stores: what checkpoints catch ------------------------------------------ */
+
+/* ~100 KB as std, a checkpoint every 10 blocks, at the restart and at the end. */
+static const struct build_cfg signed_cfg = { .lanes = 3, .blocks = 80, .segment_bytes = 6000,
+					     .tail_blocks = 8, .seed = 0x5eed, .ckpt_every = 10 };
+
+/* The notes of STORE/checkpoints: offset, size, text. */
+struct notes {
+	unsigned n;
+	uint64_t off[64], size[64];
+	char *text[64];
+};
+
+static void
+read_notes(struct notes *nt)
+{
+	char *buf;
+	size_t len, off = 0, a, b, next;
+
+	memset(nt, 0, sizeof(*nt));
+	cr_assert_eq(sc_store_checkpoints_load(store, &buf, &len), 0);
+	while (nt->n < 64 && sc_checkpoints_next(buf, len, off, &a, &b, &next) == 1) {
+		struct sc_checkpoint c;
+		struct sc_note n;
+
+		cr_assert_neq(sc_note_open(buf + a, b - a, NULL, NULL, &n), SC_NOTE_MALFORMED);
+		cr_assert_eq(sc_checkpoint_parse(buf + a, n.text_len, &c), 0);
+		nt->off[nt->n] = a;
+		nt->size[nt->n] = c.size;
+		nt->text[nt->n] = strndup(buf + a, b - a);
+		nt->n++;
+		off = next;
+	}
+	free(buf);
+}
+
+static void
+free_notes(struct notes *nt)
+{
+	for (unsigned i = 0; i < nt->n; i++)
+		free(nt->text[i]);
+}
+
+/* Keep only the first @p k notes of STORE/checkpoints. */
+static void
+keep_notes(const struct notes *nt, unsigned k)
+{
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/checkpoints", store);
+	cr_assert_eq(truncate(path, k < nt->n ? (off_t)nt->off[k] : (off_t)1 << 40), 0);
+}
+
+static void
+verify_pinned(struct issues *is, const char *pub)
+{
+	struct sc_verify_opts vo;
+	char err[512];
+
+	vo.trust = sc_trust_new();
+	cr_assert_not_null(vo.trust);
+	cr_assert_eq(sc_trust_add_pubkey(vo.trust, pub, err, sizeof(err)), 0, "%s", err);
+	memset(is, 0, sizeof(*is));
+	is->rc = sc_verify_ex(store, &vo, &is->res, collect, is, is->err, sizeof(is->err));
+	sc_trust_free(vo.trust);
+}
+
+/* sealctl consistency STORE --old NOTE --pubkey PUB: exit @p want and a line. */
+static void
+expect_consistency_pub(const char *note, const char *pub, int want, const char *needle)
+{
+	char path[400], *out, *err;
+	char *argv[] = { (char *)SC_SEALCTL, (char *)"consistency", store, (char *)"--old", path,
+			 (char *)"--pubkey", (char *)(uintptr_t)pub, NULL };
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/auditor.ckpt", tmp);
+	spit(path, (const uint8_t *)note, strlen(note));
+	rc = run(argv, &out, &err);
+	cr_expect_eq(rc, want, "sealctl consistency exit %d, want %d:\n%s%s", rc, want, out, err);
+	cr_expect(strstr(out, needle) != NULL, "want \"%s\":\n%s%s", needle, out, err);
+	free(out);
+	free(err);
+}
+
+/* The same, pinned to the master. */
+static void
+expect_consistency(const char *note, int want, const char *needle)
+{
+	expect_consistency_pub(note, mpub, want, needle);
+}
+
+static void
+build_signed(const struct build_cfg *cfg, struct notes *nt)
+{
+	struct issues is;
+	uint64_t n = build_store(cfg);
+
+	scan_layout();
+	cr_assert_eq(L.records, n);
+	verify_pinned(&is, mpub);
+	if (is.rc != 0)
+		dump_issues(&is);
+	cr_assert_eq(is.rc, 0, "pristine signed store does not verify: %s", is.err);
+	cr_assert_eq(is.res.signed_size, L.nblk);
+	cr_assert_eq(is.res.unsigned_blocks, 0);
+	read_notes(nt);
+	cr_assert_eq(nt->size[nt->n - 1], L.nblk);
+}
+
+Test(tamper, signed_store_verifies_and_an_edited_checkpoint_does_not)
+{
+	struct issues is;
+	struct notes nt;
+	char path[400];
+	size_t len;
+	uint8_t *p;
+
+	build_signed(&signed_cfg, &nt);
+	cr_assert_geq(nt.n, 9);
+	snprintf(path, sizeof(path), "%s/checkpoints", store);
+	/* Its size: 20 -> 21 blocks.  Its root: one base64 digit.  Its signature: one digit. */
+	p = slurp(path, &len);
+	cr_assert(memcmp(p + nt.off[1] + strlen("sealcap/tamper-test\n"), "20\n", 3) == 0);
+	p[nt.off[1] + strlen("sealcap/tamper-test\n") + 1] = '1';
+	{
+		/* Another base64 digit, never an invalid one. */
+		uint8_t *c = &p[nt.off[3] + strlen("sealcap/tamper-test\n40\n") + 5];
+
+		*c = *c == 'A' ? 'B' : 'A';
+	}
+	p[nt.off[5] + strlen(nt.text[5]) - 10] = p[nt.off[5] + strlen(nt.text[5]) - 10] == 'A' ? 'B' : 'A';
+	spit(path, p, len);
+	free(p);
+	verify_pinned(&is, mpub);
+	EXPECT_ISSUES(&is, WF(CKPT_SIGNATURE, CHECKPOINTS, nt.off[1]),
+		      WF(CKPT_SIGNATURE, CHECKPOINTS, nt.off[3]),
+		      WF(CKPT_SIGNATURE, CHECKPOINTS, nt.off[5]));
+	free_notes(&nt);
+}
+
+/*
+ * An attacker with the library and a key of their own re-seals the store:
+ * rewrites a block and everything after it, the leaves, and signs new
+ * checkpoints with their key, which they also put in keys/.  The store
+ * then vouches for itself; the pinned master does not.
+ */
+Test(tamper, store_resealed_with_another_key)
+{
+	struct issues is;
+	struct notes nt;
+	char path[440], mine[400], err[512], vkey[SC_VKEY_MAX];
+	struct sc_sign_key *k2;
+	struct sc_store *s;
+	struct sc_store_opts o = { .dir = store, .fsync = SC_FSYNC_NONE };
+	const struct blk *tail;
+	const char *forged;
+
+	build_signed(&signed_cfg, &nt);
+	tail = &L.blk[L.nblk - 1];
+	forged = forge_block(tail, 0, FORGE_TEXT, true);
+	scan_layout();
+	rewrite_leaves();
+	{
+		struct sc_keygen_opts ko = { .origin = "sealcap/tamper-test", .epochs = 4,
+					     .epoch_seconds = 86400 };
+
+		snprintf(mine, sizeof(mine), "%s/attacker", tmp);
+		ko.dir = mine;
+		cr_assert_eq(sc_keygen(&ko, vkey, err, sizeof(err)), 0, "%s", err);
+		snprintf(path, sizeof(path), "%s/sign.key", mine);
+		k2 = sc_sign_key_open(path, err, sizeof(err));
+		cr_assert_not_null(k2);
+	}
+	snprintf(path, sizeof(path), "%s/checkpoints", store);
+	cr_assert_eq(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/keys/epochs-tamper.pub", store);
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(sc_store_open(&o, &s, err, sizeof(err)), 0, "%s", err);
+	{
+		size_t len;
+		const char *cert = sc_sign_key_cert_text(k2, &len);
+
+		cr_assert_eq(sc_store_checkpoint(s, sc_sign_key_signer(k2), err, sizeof(err)), 1);
+		cr_assert_eq(sc_store_put_key(s, "epochs-attacker.pub", cert, len), 0);
+	}
+	sc_store_close(s);
+	sc_sign_key_close(k2);
+	cr_assert(store_has_record(forged));
+
+	/* Unpinned, the store's own keys vouch for it: the documented reason to pin. */
+	verify(&is);
+	cr_expect_eq(is.rc, 0, "unpinned verify trusts keys/");
+	cr_expect(!is.res.keys_pinned);
+	/* Pinned to the real master: the foreign certificate and every checkpoint fail. */
+	verify_pinned(&is, mpub);
+	EXPECT_ISSUES(&is, WF(KEYS, KEYS, 0), WF(CKPT_KEY, CHECKPOINTS, 0),
+		      WF(CKPT_MISSING, CHECKPOINTS, 0));
+	/*
+	 * The auditor's checkpoint from before: with only the master pinned,
+	 * its epoch key is unknown (the store's certificate is gone); with the
+	 * epoch certificate, the re-signed store holds nothing to extend it.
+	 */
+	expect_consistency(nt.text[nt.n - 2], 1, "pass its epoch certificate (epochs.pub)");
+	snprintf(path, sizeof(path), "%s/keys/epochs.pub", tmp);
+	expect_consistency_pub(nt.text[nt.n - 2], path, 1,
+			       "FAIL: the store holds no checkpoint signed by a trusted key");
+	free_notes(&nt);
+}
+
+/*
+ * The blocks after a checkpoint replaced by different, self-consistent
+ * ones (rehashed, leaves rewritten): the newer checkpoint that covered them
+ * no longer matches.  Dropping that checkpoint too leaves a store that
+ * verifies with an unsigned tail, and the auditor's copy of it fails
+ * consistency; so does a tail re-signed with the key stolen at that time.
+ */
+Test(tamper, tail_after_a_checkpoint_replaced_by_self_consistent_blocks)
+{
+	struct issues is;
+	struct notes nt;
+	const struct blk *tail;
+	unsigned last;
+	struct sc_store *s;
+	struct sc_store_opts o = { .dir = store, .fsync = SC_FSYNC_NONE };
+	char err[512];
+
+	build_signed(&signed_cfg, &nt);
+	last = nt.n - 1;
+	tail = &L.blk[L.nblk - 1];
+	forge_block(tail, 1, FORGE_TEXT, true);
+	scan_layout();
+	rewrite_leaves();
+	verify_pinned(&is, mpub);
+	EXPECT_ISSUES(&is, WF(CKPT_ROOT, CHECKPOINTS, nt.off[last]));
+	EXPECT_SEALCTL(WF(CKPT_ROOT, CHECKPOINTS, nt.off[last]));
+
+	/* Without the checkpoint that covered the tail. */
+	keep_notes(&nt, last);
+	verify_pinned(&is, mpub);
+	cr_expect_eq(is.rc, 0);
+	cr_expect_eq(is.res.unsigned_blocks, L.nblk - nt.size[last - 1]);
+	expect_consistency(nt.text[last], 1, "rolled back or cut");
+	expect_consistency(nt.text[last - 1], 0, "OK: ");
+
+	/* Re-signed with the (stolen) current key: a checkpoint of the same size, another tree. */
+	cr_assert_eq(sc_store_open(&o, &s, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sc_store_checkpoint(s, sc_sign_key_signer(skey), err, sizeof(err)), 1);
+	sc_store_close(s);
+	verify_pinned(&is, mpub);
+	cr_expect_eq(is.rc, 0, "a thief of the current key can sign a rewritten tail");
+	expect_consistency(nt.text[last], 1, "FAIL: the store's first 88 blocks are not the ones the old "
+			   "checkpoint signed: history was rewritten");
+	expect_consistency(nt.text[last - 1], 0, "OK: ");
+	free_notes(&nt);
+}
+
+/* An old backup put back: intact, but behind the auditor's newer checkpoint. */
+Test(tamper, store_rolled_back_to_an_older_copy)
+{
+	struct issues is;
+	struct notes nt;
+	struct build_cfg cfg = signed_cfg;
+	char snap[400], *out, *err;
+	unsigned old_last;
+
+	snprintf(snap, sizeof(snap), "%s/backup", tmp);
+	cfg.snapshot = snap;
+	build_signed(&cfg, &nt);
+	/* The backup is the store before the restart: 80 blocks, signed at 80. */
+	{
+		char *argv[] = { (char *)"/bin/rm", (char *)"-rf", store, NULL };
+
+		cr_assert_eq(run(argv, &out, &err), 0);
+		free(out);
+		free(err);
+	}
+	cr_assert_eq(rename(snap, store), 0);
+	verify_pinned(&is, mpub);
+	cr_expect_eq(is.rc, 0, "the old copy is intact in itself");
+	cr_expect_eq(is.res.signed_size, 80);
+	old_last = nt.n - 1;
+	cr_assert_eq(nt.size[old_last], 88);
+	expect_consistency(nt.text[old_last], 1, "covers 80 blocks, the old one 88: the store was rolled back");
+	expect_consistency(nt.text[3], 0, "OK: ");
+	free_notes(&nt);
+}
+
+/* The newest segment deleted, with its leaves, and with its checkpoints. */
+Test(tamper, newest_segment_deleted_from_a_signed_store)
+{
+	struct issues is;
+	struct notes nt;
+	const struct seg *sg;
+	unsigned keep = 0;
+
+	build_signed(&signed_cfg, &nt);
+	sg = &L.seg[L.nseg - 1];
+	unlink_seg(sg->num);
+	verify_pinned(&is, mpub);
+	EXPECT_ISSUES(&is, WFB(BLOCK_MISSING, LEAVES, sg->first * SC_HASH_LEN, sg->first));
+	/* Leaves cut too: the checkpoints that covered the segment are beyond the tree. */
+	truncate_leaves(sg->first);
+	verify_pinned(&is, mpub);
+	{
+		struct want w[8];
+		unsigned n = 0;
+
+		for (unsigned i = 0; i < nt.n; i++)
+			if (nt.size[i] > sg->first)
+				w[n++] = WF(CKPT_SIZE, CHECKPOINTS, nt.off[i]);
+			else
+				keep = i + 1;
+		cr_assert_geq(n, 1);
+		cr_expect(expect_issues(&is, w, n));
+		expect_sealctl_damaged(w, n);
+	}
+	/* Those checkpoints removed too: only the auditor's copy shows it. */
+	keep_notes(&nt, keep);
+	verify_pinned(&is, mpub);
+	cr_expect_eq(is.rc, 0);
+	expect_consistency(nt.text[nt.n - 1], 1, "rolled back or cut");
+	free_notes(&nt);
+}
+
+/* The signed versions of the limit_* tests above. */
+Test(tamper, rehashed_lane_head_with_leaves_rewritten_caught_by_the_checkpoint)
+{
+	struct issues is;
+	struct notes nt;
+
+	build_signed(&signed_cfg, &nt);
+	forge_block(&L.blk[L.nblk - 1], 0, FORGE_TEXT, true);
+	scan_layout();
+	rewrite_leaves();
+	verify_pinned(&is, mpub);
+	EXPECT_ISSUES(&is, WF(CKPT_ROOT, CHECKPOINTS, nt.off[nt.n - 1]));
+	free_notes(&nt);
+}
+
+Test(tamper, checkpoints_file_deleted_from_a_signed_store)
+{
+	struct issues is;
+	struct notes nt;
+	char path[400];
+
+	build_signed(&signed_cfg, &nt);
+	snprintf(path, sizeof(path), "%s/checkpoints", store);
+	cr_assert_eq(unlink(path), 0);
+	/* keys/ says the store was signed: without --pubkey as well. */
+	verify(&is);
+	EXPECT_ISSUES(&is, WF(CKPT_MISSING, CHECKPOINTS, 0));
+	EXPECT_SEALCTL(WF(CKPT_MISSING, CHECKPOINTS, 0));
+	free_notes(&nt);
+}
+
+/* An older checkpoint appended again after newer ones (a replay): out of order. */
+Test(tamper, replayed_older_checkpoint_is_out_of_order)
+{
+	struct issues is;
+	struct notes nt;
+	char path[400], *note;
+	int fd;
+	size_t len;
+
+	build_signed(&signed_cfg, &nt);
+	snprintf(path, sizeof(path), "%s/checkpoints", store);
+	len = strlen(nt.text[2]);
+	note = malloc(len + 2);
+	cr_assert_not_null(note);
+	memcpy(note, nt.text[2], len);
+	note[len++] = '\n';
+	fd = open(path, O_WRONLY | O_APPEND);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, note, len), (ssize_t)len);
+	close(fd);
+	free(note);
+	verify_pinned(&is, mpub);
+	EXPECT_ISSUES(&is, WF(CKPT_ORDER, CHECKPOINTS, nt.off[nt.n - 1] + strlen(nt.text[nt.n - 1]) + 1));
+	free_notes(&nt);
 }

@@ -8,6 +8,9 @@
  *   sealctl verify DIR         check everything; exit 0 only when intact
  *   sealctl cat DIR            print records in store order
  *   sealctl stats DIR          counters and per-source table of the engine
+ *   sealctl keygen --out DIR   forward-secure signing keys
+ *   sealctl prove, check-proof, consistency
+ *                              proofs for auditors (proof.h)
  *
  * Exit status: 0 success, 1 damage found, 2 usage error or unreadable store.
  */
@@ -22,9 +25,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
 
 #include <sealcap/block.h>
+#include <sealcap/checkpoint.h>
+#include <sealcap/keys.h>
+#include <sealcap/proof.h>
 #include <sealcap/sources.h>
 #include <sealcap/store.h>
 
@@ -45,13 +52,54 @@ fmt_time(int64_t ns, char *buf, size_t len)
 	snprintf(buf + n, len - n, ".%09ldZ", frac);
 }
 
+/* Whole file, NUL-terminated (free() it).  @return 0 or -errno. */
+static int
+sc_read_whole(const char *path, char **out, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b = NULL;
+	size_t cap = 0, n = 0;
+
+	*out = NULL;
+	if (f == NULL)
+		return -errno;
+	for (;;) {
+		size_t got;
+
+		if (n + 4096 + 1 > cap) {
+			char *nb = realloc(b, cap = cap ? 2 * cap : 65536);
+
+			if (nb == NULL) {
+				free(b);
+				fclose(f);
+				return -ENOMEM;
+			}
+			b = nb;
+		}
+		got = fread(b + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	fclose(f);
+	b[n] = '\0';
+	*out = b;
+	*len = n;
+	return 0;
+}
+
 /* ---- verify -------------------------------------------------------------- */
+
+static const char *const vf_names[] = { "segment", "leaves", "checkpoints", "keys", "store" };
 
 static void
 print_issue(const struct sc_verify_issue *i, void *arg)
 {
 	(void)arg;
-	printf("DAMAGED segment %08" PRIu32 " offset %" PRIu64, i->segment, i->offset);
+	if (i->file == SC_VF_SEGMENT)
+		printf("DAMAGED segment %08" PRIu32 " offset %" PRIu64, i->segment, i->offset);
+	else
+		printf("DAMAGED %s offset %" PRIu64, vf_names[i->file % 5], i->offset);
 	if (i->block >= 0)
 		printf(" block %" PRId64 " lane %" PRIu32, i->block, i->lane);
 	if (i->record >= 0)
@@ -65,22 +113,43 @@ print_issue(const struct sc_verify_issue *i, void *arg)
 static int
 cmd_verify(int argc, char **argv)
 {
+	static const struct option lo[] = {
+		{ "pubkey", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct sc_verify_result res;
+	struct sc_verify_opts vo = { NULL };
 	char err[512], t0[64], t1[64];
-	int rc;
+	const char *dir;
+	int opt, rc;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: sealctl verify DIR\n");
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (opt != 'k')
+			return 2;
+		if (vo.trust == NULL && (vo.trust = sc_trust_new()) == NULL)
+			return 2;
+		if (sc_trust_add_pubkey(vo.trust, optarg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "sealctl verify: --pubkey %s\n", err);
+			sc_trust_free(vo.trust);
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "usage: sealctl verify [--pubkey KEY]... DIR\n");
+		sc_trust_free(vo.trust);
 		return 2;
 	}
-	rc = sc_verify(argv[1], &res, print_issue, NULL, err, sizeof(err));
+	dir = argv[optind];
+	rc = sc_verify_ex(dir, &vo, &res, print_issue, NULL, err, sizeof(err));
+	sc_trust_free(vo.trust);
 	if (rc < 0) {
 		fprintf(stderr, "sealctl verify: %s\n", err);
 		return 2;
 	}
 	if (rc > 0) {
 		printf("FAILED: %" PRIu64 " problem(s) in %s; %" PRIu64 " record(s) in blocks that checked "
-		       "intact\n", res.issues, argv[1], res.records);
+		       "intact\n", res.issues, dir, res.records);
 		return 1;
 	}
 	fmt_time(res.first_ns, t0, sizeof(t0));
@@ -92,8 +161,20 @@ cmd_verify(int argc, char **argv)
 	       res.stored_bytes ? (double)res.raw_bytes / (double)res.stored_bytes : 0.0);
 	if (res.blocks)
 		printf("time range %s .. %s\n", t0, t1);
-	printf("note: blocks cut from the very end of the newest segment leave an intact shorter "
-	       "store; only a signed checkpoint can show that\n");
+	if (res.checkpoints)
+		printf("signed: %" PRIu64 " checkpoint(s); the newest covers %" PRIu64 " of %" PRIu64
+		       " blocks, signed by %s (%s)\n", res.checkpoints, res.signed_size, res.tree_size,
+		       res.signer, res.keys_pinned ? "a pinned key" :
+		       "keys/ of the store itself: pin with --pubkey to tell a re-signed store");
+	else
+		printf("signed: no checkpoint%s\n", res.store_version < 2 ?
+		       " (store format 1: no log tree)" : "");
+	printf("%" PRIu64 " records in %" PRIu64 " blocks sealed but not yet signed\n",
+	       res.unsigned_records, res.unsigned_blocks);
+	if (res.unsigned_blocks)
+		printf("note: blocks after the newest checkpoint can be cut from the end along with "
+		       "their leaves without a trace in the store; an auditor's newer checkpoint "
+		       "(sealctl consistency) shows it\n");
 	return 0;
 }
 
@@ -383,6 +464,302 @@ cmd_stats(int argc, char **argv)
 	return 0;
 }
 
+/* ---- proofs ---------------------------------------------------------------- */
+
+/* --pubkey options into a trust set (NULL when none given). */
+static int
+add_pubkey(struct sc_trust **t, const char *arg, const char *cmd)
+{
+	char err[512];
+
+	if (*t == NULL && (*t = sc_trust_new()) == NULL)
+		return -1;
+	if (sc_trust_add_pubkey(*t, arg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sealctl %s: --pubkey %s\n", cmd, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+write_out(const char *path, const char *text, const char *cmd)
+{
+	FILE *f = path ? fopen(path, "w") : stdout;
+
+	if (f == NULL) {
+		fprintf(stderr, "sealctl %s: %s: %s\n", cmd, path, strerror(errno));
+		return -1;
+	}
+	fputs(text, f);
+	fputc('\n', f);
+	if ((path ? fclose(f) : fflush(f)) != 0) {
+		fprintf(stderr, "sealctl %s: %s: write failed\n", cmd, path ? path : "stdout");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_prove(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "record", required_argument, NULL, 'r' },
+		{ "pubkey", required_argument, NULL, 'k' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sc_trust *t = NULL;
+	const char *id = NULL, *outp = NULL;
+	unsigned long long b, n;
+	char err[512], tail, *json;
+	int opt, rc;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (opt == 'r')
+			id = optarg;
+		else if (opt == 'o')
+			outp = optarg;
+		else if (opt != 'k' || add_pubkey(&t, optarg, "prove") != 0)
+			goto usage;
+	}
+	if (optind + 1 != argc || id == NULL)
+		goto usage;
+	if (sscanf(id, "%llu.%llu%c", &b, &n, &tail) != 2 || n > UINT32_MAX) {
+		fprintf(stderr, "sealctl prove: --record '%s': expected B.N as sealctl cat prints it\n", id);
+		goto usage;
+	}
+	rc = sc_proof_record(argv[optind], b, (uint32_t)n, t, &json, err, sizeof(err));
+	sc_trust_free(t);
+	if (rc != 0) {
+		fprintf(stderr, "sealctl prove: %s\n", err);
+		return rc == -EBADMSG ? 1 : 2;
+	}
+	rc = write_out(outp, json, "prove") == 0 ? 0 : 2;
+	free(json);
+	return rc;
+usage:
+	sc_trust_free(t);
+	fprintf(stderr, "usage: sealctl prove DIR --record B.N [--pubkey KEY] [--out FILE]\n");
+	return 2;
+}
+
+static void
+print_info(const struct sc_proof_info *i)
+{
+	char t[64];
+
+	if (strcmp(i->type, "inclusion") == 0) {
+		fmt_time(i->rx_ns, t, sizeof(t));
+		printf("OK: record %s (received %s from %s port %u) is record %" PRIu64 " of block %" PRIu64
+		       ", in the log of %s of %" PRIu64 " blocks signed by %s\n", i->id, t, i->source,
+		       i->port, i->index, i->block, i->origin, i->size, i->signer);
+	} else {
+		printf("OK: the log of %s at %" PRIu64 " blocks (signed by %s) extends its checkpoint at %"
+		       PRIu64 " blocks: nothing signed then was changed, removed or reordered\n", i->origin,
+		       i->size, i->signer, i->old_size);
+	}
+}
+
+static int
+cmd_check_proof(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "pubkey", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sc_trust *t = NULL;
+	struct sc_proof_info info;
+	char err[512], *json;
+	size_t len;
+	int opt, rc;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1)
+		if (opt != 'k' || add_pubkey(&t, optarg, "check-proof") != 0)
+			goto usage;
+	if (optind + 1 != argc || t == NULL)
+		goto usage;
+	rc = sc_read_whole(argv[optind], &json, &len);
+	if (rc != 0) {
+		fprintf(stderr, "sealctl check-proof: %s: %s\n", argv[optind], strerror(-rc));
+		sc_trust_free(t);
+		return 2;
+	}
+	rc = sc_proof_check(json, len, t, &info, err, sizeof(err));
+	free(json);
+	sc_trust_free(t);
+	if (rc < 0) {
+		fprintf(stderr, "sealctl check-proof: %s: %s\n", argv[optind], err);
+		return 2;
+	}
+	if (rc > 0) {
+		printf("FAIL: %s\n", err);
+		return 1;
+	}
+	print_info(&info);
+	return 0;
+usage:
+	sc_trust_free(t);
+	fprintf(stderr, "usage: sealctl check-proof FILE --pubkey KEY  (KEY: master.pub, epochs.pub or "
+		"a verifier key; the signer must be pinned)\n");
+	return 2;
+}
+
+static int
+cmd_consistency(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "old", required_argument, NULL, 'c' },
+		{ "pubkey", required_argument, NULL, 'k' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sc_trust *t = NULL;
+	struct sc_proof_info info;
+	const char *oldp = NULL, *outp = NULL;
+	char err[512], *old, *json = NULL;
+	size_t len;
+	int opt, rc;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (opt == 'c')
+			oldp = optarg;
+		else if (opt == 'o')
+			outp = optarg;
+		else if (opt != 'k' || add_pubkey(&t, optarg, "consistency") != 0)
+			goto usage;
+	}
+	if (optind + 1 != argc || oldp == NULL)
+		goto usage;
+	rc = sc_read_whole(oldp, &old, &len);
+	if (rc != 0) {
+		fprintf(stderr, "sealctl consistency: %s: %s\n", oldp, strerror(-rc));
+		sc_trust_free(t);
+		return 2;
+	}
+	err[0] = '\0';
+	rc = sc_proof_consistency(argv[optind], old, len, t, &json, &info, err, sizeof(err));
+	free(old);
+	sc_trust_free(t);
+	if (rc < 0) {
+		fprintf(stderr, "sealctl consistency: %s\n", err);
+		free(json);
+		return 2;
+	}
+	if (json != NULL) {
+		if (outp != NULL && write_out(outp, json, "consistency") != 0)
+			rc = 2;
+		/* The proof for people: the two trees and the hashes between them. */
+		{
+			json_t *doc = json_loads(json, 0, NULL);
+			json_t *p = doc ? json_object_get(doc, "path") : NULL;
+
+			printf("old: %" PRIu64 " blocks; new: %" PRIu64 " blocks; proof: %zu hashes\n",
+			       info.old_size, info.size, json_array_size(p));
+			for (size_t i = 0; i < json_array_size(p); i++)
+				printf("  %s\n", json_string_value(json_array_get(p, i)));
+			json_decref(doc);
+		}
+		free(json);
+	}
+	if (rc == 0)
+		print_info(&info);
+	else if (rc == 1)
+		printf("FAIL: %s\n", err);
+	return rc;
+usage:
+	sc_trust_free(t);
+	fprintf(stderr, "usage: sealctl consistency DIR --old CHECKPOINT [--pubkey KEY] [--out FILE]\n");
+	return 2;
+}
+
+/* ---- keygen -------------------------------------------------------------- */
+
+static int
+cmd_keygen(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "origin", required_argument, NULL, 'n' },
+		{ "epochs", required_argument, NULL, 'e' },
+		{ "epoch-seconds", required_argument, NULL, 's' },
+		{ "start", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sc_keygen_opts o = { 0 };
+	char vkey[SC_VKEY_MAX], err[512], t0[64], t1[64], *end;
+	unsigned long long v;
+	int opt, rc;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'o': o.dir = optarg; break;
+		case 'n': o.origin = optarg; break;
+		case 'e':
+		case 's':
+		case 't':
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 1 || v > (opt == 't' ? INT64_MAX : UINT32_MAX)) {
+				fprintf(stderr, "sealctl keygen: '%s': expected a positive number\n", optarg);
+				return 2;
+			}
+			if (opt == 'e')
+				o.epochs = (uint32_t)v;
+			else if (opt == 's')
+				o.epoch_seconds = (uint32_t)v;
+			else
+				o.start = (int64_t)v;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (o.dir == NULL || optind != argc) {
+		fprintf(stderr, "usage: sealctl keygen --out DIR [--origin NAME] [--epochs N] "
+			"[--epoch-seconds S] [--start UNIX-SECONDS]\n");
+		return 2;
+	}
+	rc = sc_keygen(&o, vkey, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "sealctl keygen: %s\n", err);
+		return 2;
+	}
+	{
+		uint32_t n = o.epochs ? o.epochs : SC_EPOCHS_DEFAULT;
+		uint32_t secs = o.epoch_seconds ? o.epoch_seconds : SC_EPOCH_SECONDS_DEFAULT;
+		char path[4200], *cert = NULL;
+		size_t len = 0;
+		struct sc_epoch_cert *c;
+
+		snprintf(path, sizeof(path), "%s/epochs.pub", o.dir);
+		if (sc_read_whole(path, &cert, &len) == 0 &&
+		    (c = sc_epoch_cert_parse(cert, len, err, sizeof(err))) != NULL) {
+			fmt_time(c->start * 1000000000, t0, sizeof(t0));
+			fmt_time((c->start + (int64_t)n * secs) * 1000000000, t1, sizeof(t1));
+			sc_epoch_cert_free(c);
+		} else {
+			snprintf(t0, sizeof(t0), "?");
+			snprintf(t1, sizeof(t1), "?");
+		}
+		free(cert);
+		printf("master verifier key (pin it: sealctl verify --pubkey, check-proof --pubkey):\n%s\n\n",
+		       vkey);
+		printf("%s/master.pub   the line above\n"
+		       "%s/epochs.pub   %" PRIu32 " epoch verifier keys (signed-note form, one per line, "
+		       "named <origin>/e<i>), certified by the master key; epochs of %" PRIu32 " s from %s "
+		       "to %s\n"
+		       "%s/sign.key     the engine's evolving secret (sealcap --sign-key; mode 0600)\n"
+		       "%s/master.key   the master secret: move it OFF this server now; it is needed only "
+		       "to certify keys again\n",
+		       o.dir, o.dir, n, secs, t0, t1, o.dir, o.dir);
+	}
+	return 0;
+}
+
 static void
 usage(FILE *f)
 {
@@ -392,7 +769,17 @@ usage(FILE *f)
 		   "                                   print every record in store order (--events:\n"
 		   "                                   also the engine's start/stop/gap events)\n"
 		   "  stats DIR                        capture counters and the per-source table\n"
-		   "                                   (live while the engine runs)\n");
+		   "                                   (live while the engine runs)\n"
+		   "  verify [--pubkey KEY] DIR        also checks every checkpoint; KEY: master.pub,\n"
+		   "                                   epochs.pub or a verifier key line (pins the signer)\n"
+		   "  keygen --out DIR [--origin NAME] [--epochs N] [--epoch-seconds S]\n"
+		   "                                   master key, epoch certificate and sign.key\n"
+		   "  prove DIR --record B.N [--pubkey KEY] [--out FILE]\n"
+		   "                                   inclusion proof of a record (JSON), against the\n"
+		   "                                   newest checkpoint that covers it\n"
+		   "  check-proof FILE --pubkey KEY    check a proof without the store\n"
+		   "  consistency DIR --old CHECKPOINT [--pubkey KEY] [--out FILE]\n"
+		   "                                   prove the store extends an older checkpoint\n");
 }
 
 int
@@ -408,6 +795,14 @@ main(int argc, char **argv)
 		return cmd_cat(argc - 1, argv + 1);
 	if (strcmp(argv[1], "stats") == 0)
 		return cmd_stats(argc - 1, argv + 1);
+	if (strcmp(argv[1], "keygen") == 0)
+		return cmd_keygen(argc - 1, argv + 1);
+	if (strcmp(argv[1], "prove") == 0)
+		return cmd_prove(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check-proof") == 0)
+		return cmd_check_proof(argc - 1, argv + 1);
+	if (strcmp(argv[1], "consistency") == 0)
+		return cmd_consistency(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return 0;

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sealcap authors
+ */
+#ifndef SEALCAP_PROOF_H
+#define SEALCAP_PROOF_H
+
+/**
+ * @file
+ * Proofs an auditor can check without the store (docs/FORMAT.md, "Proofs").
+ *
+ * An inclusion proof says: this record (its exact bytes) is record N of the
+ * block with log index B, that block is leaf B of the log tree of size S,
+ * and a trusted key signed the checkpoint of that tree.  It is a JSON
+ * document holding the record bytes, the 320-byte block header, the record's
+ * Merkle path in the block, the block's path in the log tree, and the
+ * signed checkpoint.
+ *
+ * A consistency proof says: the tree of a newer signed checkpoint is an
+ * append-only extension of the tree of an older one (RFC 9162 2.1.4), so
+ * nothing the older one covered was changed, removed or reordered.
+ *
+ * Building reads the store; checking reads only the document and the keys.
+ * Checkers are safe on hostile documents.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sealcap/checkpoint.h>
+#include <sealcap/record.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** What a checked proof says (for printing). */
+struct sc_proof_info {
+	char type[16];                /**< "inclusion" or "consistency" */
+	char id[48];                  /**< record "B.N" (inclusion) */
+	uint64_t block, index;        /**< B and N */
+	char origin[SC_KEYNAME_MAX + 1];
+	uint64_t size;                /**< tree size of the (newer) checkpoint */
+	uint64_t old_size;            /**< consistency: the older one */
+	char signer[SC_KEYNAME_MAX + 1];
+	int64_t rx_ns;                /**< the record's receive time */
+	char source[64];              /**< its source address */
+	uint16_t port;
+};
+
+/**
+ * Inclusion proof of record @p block.@p index, against the newest
+ * checkpoint that covers the block and verifies with @p trust (NULL: the
+ * store's own keys/).
+ * @param json  receives the document (malloc; free() it)
+ * @return 0, -ENOENT (no such record), -EAGAIN (no checkpoint covers the
+ *         block yet: sealed, not yet signed), -EBADMSG (the store does not
+ *         agree with itself: run verify), or another -errno; @p err says.
+ */
+int sc_proof_record(const char *dir, uint64_t block, uint32_t index, struct sc_trust *trust,
+		    char **json, char *err, size_t errlen);
+
+/**
+ * Consistency proof from the signed checkpoint @p old (a note, as kept by
+ * an auditor) to the newest checkpoint of the store that verifies.
+ * @param json  receives the document (malloc), also when the proof fails
+ *              to hold as far as one could be built; NULL when none
+ * @return 0 when the store extends @p old, 1 when it does not (@p err says
+ *         how: rolled back, rewritten, not signed by a trusted key...), or
+ *         a negative errno when the store cannot be read.
+ */
+int sc_proof_consistency(const char *dir, const char *old, size_t len, struct sc_trust *trust,
+			 char **json, struct sc_proof_info *info, char *err, size_t errlen);
+
+/**
+ * Check a proof document (either type) with the keys in @p trust.
+ * @return 0 when it holds, 1 when it does not (@p err says which part
+ *         failed), -EINVAL when it is not a proof document.
+ */
+int sc_proof_check(const char *json, size_t len, struct sc_trust *trust,
+		   struct sc_proof_info *info, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SEALCAP_PROOF_H */
