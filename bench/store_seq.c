@@ -14,7 +14,9 @@
  *   records (messages, engine events left out), events, distinct seq,
  *   dups (a seq seen again), missing (1..N not seen; with --expect),
  *   out_of_range (seq 0 or > N), noseq (no token), raw_bytes (of messages),
- *   blocks, bad_blocks.
+ *   blocks, bad_blocks, first_ns and last_ns (earliest and latest receive
+ *   time of a message, UTC ns; 0 when there is none: bench_dpdk.sh takes
+ *   the receive span from them).
  * Exit status 0, or 1 when a block could not be read.
  */
 #include <getopt.h>
@@ -36,6 +38,7 @@ struct acc {
 	bool fixed;          /* --expect given: do not grow */
 	uint64_t expect;
 	uint64_t records, events, distinct, dups, oor, noseq, raw_bytes;
+	int64_t first_ns, last_ns;   /* receive times of messages */
 };
 
 static uint64_t
@@ -70,6 +73,11 @@ on_record(const struct sc_record *r, uint32_t index, void *arg)
 	}
 	a->records++;
 	a->raw_bytes += r->raw_len;
+	/* Lanes interleave in the store: take the extremes, not the ends. */
+	if (a->first_ns == 0 || r->rx_ns < a->first_ns)
+		a->first_ns = r->rx_ns;
+	if (r->rx_ns > a->last_ns)
+		a->last_ns = r->rx_ns;
 	s = find_seq(r->raw, r->raw_len);
 	if (s == 0) {
 		a->noseq++;
@@ -176,10 +184,10 @@ main(int argc, char **argv)
 	}
 	printf("store_seq records=%" PRIu64 " events=%" PRIu64 " distinct=%" PRIu64 " dups=%" PRIu64
 	       " missing=%" PRIu64 " out_of_range=%" PRIu64 " noseq=%" PRIu64 " raw_bytes=%" PRIu64
-	       " blocks=%" PRIu64 " bad_blocks=%" PRIu64 "\n",
+	       " blocks=%" PRIu64 " bad_blocks=%" PRIu64 " first_ns=%" PRId64 " last_ns=%" PRId64 "\n",
 	       a.records, a.events, a.distinct, a.dups,
 	       a.fixed && expect > a.distinct ? expect - a.distinct : 0, a.oor, a.noseq, a.raw_bytes,
-	       blocks, bad);
+	       blocks, bad, a.first_ns, a.last_ns);
 	free(payload);
 	free(a.bitmap);
 	sc_hasher_free(hs);
