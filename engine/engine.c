@@ -3,6 +3,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
@@ -741,12 +742,40 @@ writer_keys(struct sc_engine *e, int64_t mono, bool final)
 	}
 }
 
+/*
+ * STORE/run/synced: the log size known to be on stable storage, rewritten
+ * in place (fixed width, no fsync of its own) each time it grows, so a
+ * test or a monitor can read what a crash cannot take away.
+ */
+static void
+report_synced(struct sc_engine *e, int fd, uint64_t *last)
+{
+	uint64_t now = sc_store_synced(e->store);
+	char line[32];
+	int n;
+
+	atomic_store(&e->synced, now);
+	if (fd < 0 || now == *last)
+		return;
+	n = snprintf(line, sizeof(line), "%020" PRIu64 "\n", now);
+	if (pwrite(fd, line, (size_t)n, 0) == n)
+		*last = now;
+}
+
 static void *
 writer_main(void *arg)
 {
 	struct sc_engine *e = arg;
+	char path[4200];
+	uint64_t reported = UINT64_MAX;
+	int sfd;
 
 	pthread_setname_np(pthread_self(), "sc-writer");
+	snprintf(path, sizeof(path), "%s/run", e->dir);
+	(void)mkdir(path, 0750);
+	snprintf(path, sizeof(path), "%s/run/synced", e->dir);
+	sfd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+	report_synced(e, sfd, &reported);
 	e->next_ckpt = mono_ns() + (int64_t)(e->cfg.checkpoint_interval_s * 1e9);
 	for (;;) {
 		void *ps[BURST];
@@ -772,7 +801,7 @@ writer_main(void *arg)
 		}
 		sc_store_tick(e->store, sc_now_ns());
 		writer_keys(e, mono_ns(), false);
-		atomic_store(&e->synced, sc_store_synced(e->store));
+		report_synced(e, sfd, &reported);
 		if (n == 0) {
 			if (finishing)
 				break;
@@ -782,7 +811,9 @@ writer_main(void *arg)
 	sc_store_sync(e->store);
 	/* The last checkpoint covers everything this run wrote. */
 	writer_keys(e, mono_ns(), true);
-	atomic_store(&e->synced, sc_store_synced(e->store));
+	report_synced(e, sfd, &reported);
+	if (sfd >= 0)
+		close(sfd);
 	return NULL;
 }
 
@@ -1266,6 +1297,23 @@ sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *const *drv, unsig
 	      "\"max_error_us\":%u,\"est_error_us\":%u,\"log_size\":%" PRIu64 "}",
 	      SC_VERSION_STRING, names, nw, e->cfg.lanes, e->clk.name, sync_names[clk->sync & 3],
 	      clk->max_err_us, clk->est_err_us, sc_store_size(e->store));
+	/* What opening the store cut from a torn tail (a crash) goes on record. */
+	{
+		const struct sc_store_recovery *rec = sc_store_recovered(e->store);
+
+		if (rec != NULL) {
+			event(e, "{\"event\":\"recovery\",\"segment\":%" PRIu32 ",\"offset\":%" PRIu64
+			      ",\"cut_bytes\":%" PRIu64 ",\"reason\":\"%s\",\"log_size\":%" PRIu64 "}",
+			      rec->segment, rec->offset, rec->cut_bytes, sc_error_name(rec->reason),
+			      sc_store_size(e->store));
+			if (stats_out)
+				fprintf(stats_out, "sealcap: recovered from a crash: cut %" PRIu64
+					" bytes of a torn tail at segment %08" PRIu32 " offset %" PRIu64
+					" (%s); %" PRIu64 " blocks kept; sealed as a recovery event\n",
+					rec->cut_bytes, rec->segment, rec->offset,
+					sc_error_text(rec->reason), sc_store_size(e->store));
+		}
+	}
 
 	for (;;) {
 		struct timespec ts = { 0, 10000000 };

@@ -391,21 +391,147 @@ struct sc_store {
 	int ckpt_fd;            /* STORE/checkpoints, opened at the first checkpoint */
 	uint64_t signed_size;   /* tree size of the last checkpoint */
 	uint64_t checkpoints;   /* written by this writer */
+	struct sc_store_recovery recovery;  /* what open cut from a torn tail */
 };
 
 /*
  * Restore lane chains and the log size from every block header, and
  * collect the block hashes (the log tree's leaves) into *hashes.
  */
+/* True when every byte of @p path from @p off to its end is zero. */
+static bool
+zeros_to_end(const char *path, uint64_t off)
+{
+	uint8_t buf[65536];
+	bool zero = true;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	while (zero && (n = pread(fd, buf, sizeof(buf), (off_t)off)) > 0) {
+		for (ssize_t i = 0; i < n && zero; i++)
+			zero = buf[i] == 0;
+		off += (uint64_t)n;
+	}
+	close(fd);
+	return zero;
+}
+
+/*
+ * True when the bytes of @p path at @p off (as many as there are, up to
+ * strlen(@p magic)) equal the start of @p magic.
+ */
+static bool
+starts_like(const char *path, uint64_t off, const char *magic)
+{
+	char buf[16];
+	size_t want = strlen(magic);
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	n = pread(fd, buf, want, (off_t)off);
+	close(fd);
+	return n > 0 && memcmp(buf, magic, (size_t)n) == 0;
+}
+
+/*
+ * Crash recovery.  The writer appends each block (header and payload) in
+ * one write() to the newest segment, so a crash can leave only that
+ * segment's tail torn: a block cut short, a segment header cut short, a
+ * size the filesystem extended over zeros, or the newest block's payload
+ * pages missing (its header whole, its digest wrong).  Anything else is
+ * damage and opening fails.  A torn tail is cut (the segment truncated to its last
+ * whole block, or a segment with no whole header removed) and described
+ * in s->recovery; the engine seals that as a "recovery" event.  Blocks a
+ * checkpoint covers are never cut silently: leaves_attach refuses then.
+ * @return 1 when something was cut (scan again), 0 when nothing is torn,
+ * -1 when the error is not a torn tail.
+ */
+static int
+cut_torn_tail(struct sc_store *s, const struct sc_store_pos *pos, uint32_t last_seg,
+	      enum sc_error err, uint64_t block_len)
+{
+	char path[4200];
+	struct stat st;
+	bool torn;
+
+	if (pos->segment != last_seg)
+		return -1;
+	sc_segment_path(s->dir, pos->segment, path, sizeof(path));
+	if (stat(path, &st) != 0 || (uint64_t)st.st_size <= pos->offset)
+		return -1;
+	/*
+	 * A prefix of what the writer writes there (a block, or at offset 0
+	 * a segment header) starts with its magic; zeros are a size the
+	 * filesystem extended before the data reached the disk.
+	 */
+	torn = zeros_to_end(path, pos->offset + block_len) ||
+	       ((err == SC_E_BLK_TRUNCATED || err == SC_E_SEG_EMPTY) &&
+		starts_like(path, pos->offset, pos->offset == 0 ? SC_SEG_MAGIC : "SBLK")) ||
+	       /* The newest block, its header whole: its data pages missed the disk. */
+	       (err == SC_E_PAYLOAD_HASH && block_len == SC_BLOCK_HDR_LEN);
+	if (!torn)
+		return -1;
+	s->recovery.happened = true;
+	s->recovery.segment = pos->segment;
+	s->recovery.offset = pos->offset;
+	s->recovery.cut_bytes = (uint64_t)st.st_size - pos->offset;
+	s->recovery.reason = err;
+	if (pos->offset == 0) {
+		/* Not even a whole segment header: nothing in it was ever a block. */
+		if (unlink(path) != 0)
+			return -1;
+	} else if (truncate(path, (off_t)pos->offset) != 0) {
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * The newest block's payload, checked at open: its header can be whole
+ * while the filesystem kept zeros for the payload (size extended, data
+ * never written).  @return its SC_E_* code.
+ */
+static enum sc_error
+check_last_payload(struct sc_store *s, const struct sc_store_pos *pos,
+		   const struct sc_block_hdr *h)
+{
+	char path[4200];
+	uint8_t *buf, digest[SC_HASH_LEN];
+	enum sc_error err = SC_E_OK;
+	int fd;
+
+	sc_segment_path(s->dir, pos->segment, path, sizeof(path));
+	buf = malloc(h->stored_len ? h->stored_len : 1);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (buf == NULL || fd < 0 ||
+	    pread(fd, buf, h->stored_len, (off_t)(pos->offset + SC_BLOCK_HDR_LEN)) !=
+		    (ssize_t)h->stored_len) {
+		err = SC_E_IO;
+	} else {
+		sc_sha256(s->hs, buf, h->stored_len, NULL, 0, digest);
+		if (memcmp(digest, h->payload_hash, SC_HASH_LEN) != 0)
+			err = SC_E_PAYLOAD_HASH;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return err;
+}
+
 static int
 store_scan(struct sc_store *s, uint8_t (**hashes)[SC_HASH_LEN], char *errbuf, size_t errlen)
 {
 	struct sc_store_reader *r;
-	struct sc_block_hdr h;
-	struct sc_store_pos pos;
+	struct sc_block_hdr h, last_h;
+	struct sc_store_pos pos, last_pos = { 0 };
 	const uint8_t *stored;
 	enum sc_error err;
 	uint64_t cap = 0;
+	uint32_t last_seg = 0;
 	int rc;
 
 	*hashes = NULL;
@@ -443,6 +569,8 @@ store_scan(struct sc_store *s, uint8_t (**hashes)[SC_HASH_LEN], char *errbuf, si
 		memcpy(l->last_hash, h.block_hash, SC_HASH_LEN);
 		s->log_size++;
 		s->next_segment = pos.segment + 1;
+		last_pos = pos;
+		last_h = h;
 	}
 	{
 		uint32_t nseg = sc_store_reader_segments(r);
@@ -450,11 +578,19 @@ store_scan(struct sc_store *s, uint8_t (**hashes)[SC_HASH_LEN], char *errbuf, si
 		if (nseg > 0) {
 			uint32_t last = sc_store_reader_segment_list(r)[nseg - 1];
 
+			last_seg = last;
 			if (last + 1 > s->next_segment)
 				s->next_segment = last + 1;
 		}
 	}
 	sc_store_reader_close(r);
+	/* A whole newest block over zeros is torn too: cut it, scan again. */
+	if (rc == 0 && s->log_size > 0 && last_pos.segment == last_seg &&
+	    (err = check_last_payload(s, &last_pos, &last_h)) != SC_E_OK &&
+	    cut_torn_tail(s, &last_pos, last_seg, err, SC_BLOCK_HDR_LEN) == 1)
+		return -EAGAIN;
+	if (rc < 0 && cut_torn_tail(s, &pos, last_seg, err, 0) == 1)
+		return -EAGAIN;
 	if (rc < 0) {
 		errf(errbuf, errlen,
 		     "%s: segment %08" PRIu32 " offset %" PRIu64 ": %s; run 'sealctl verify %s'",
@@ -609,8 +745,30 @@ sc_store_open(const struct sc_store_opts *o, struct sc_store **out, char *errbuf
 	}
 	rc = sc_store_json_read(s->dir, s->hs, s->id, s->origin, sizeof(s->origin), &version,
 				errbuf, errlen);
-	if (rc == 0)
+	/* A torn tail is cut and the store scanned again (twice at most: a torn
+	 * block, then the zeros a filesystem left before it). */
+	for (int tries = 0; rc == 0 && tries < 3; tries++) {
+		struct sc_store_recovery seen = s->recovery;
+
+		free(hashes);
+		hashes = NULL;
+		memset(s->lane, 0, sizeof(s->lane));
+		s->log_size = 0;
+		s->next_segment = 0;
 		rc = store_scan(s, &hashes, errbuf, errlen);
+		if (rc != -EAGAIN)
+			break;
+		if (seen.happened) {
+			/* Report the whole cut: from the earliest offset to the old end. */
+			s->recovery.cut_bytes += seen.cut_bytes;
+		}
+		rc = 0;
+	}
+	if (rc == -EAGAIN) {
+		errf(errbuf, errlen, "%s: the tail keeps failing after cutting torn blocks; run "
+		     "'sealctl verify %s'", s->dir, s->dir);
+		rc = -EBADMSG;
+	}
 	if (rc == 0)
 		rc = checkpoints_scan(s, errbuf, errlen);
 	if (rc == 0)
@@ -789,6 +947,12 @@ sc_store_append(struct sc_store *s, struct sc_block_hdr *h, const uint8_t *store
 
 uint64_t sc_store_size(const struct sc_store *s) { return s->log_size; }
 uint64_t sc_store_synced(const struct sc_store *s) { return s->synced; }
+
+const struct sc_store_recovery *
+sc_store_recovered(const struct sc_store *s)
+{
+	return s->recovery.happened ? &s->recovery : NULL;
+}
 uint64_t sc_store_bytes(const struct sc_store *s) { return s->bytes; }
 uint64_t sc_store_signed(const struct sc_store *s) { return s->signed_size; }
 uint64_t sc_store_checkpoints(const struct sc_store *s) { return s->checkpoints; }

@@ -43,9 +43,16 @@ is_zero(const uint8_t *p, size_t n)
 static int
 count_event(const struct sc_record *r, uint32_t index, void *arg)
 {
+	static const char recovery[] = "{\"event\":\"recovery\"";
+	struct sc_verify_result *res = arg;
+
 	(void)index;
-	if (r->flags & SC_REC_EVENT)
-		++*(uint64_t *)arg;
+	if (r->flags & SC_REC_EVENT) {
+		res->events++;
+		if (r->raw_len >= sizeof(recovery) - 1 &&
+		    memcmp(r->raw, recovery, sizeof(recovery) - 1) == 0)
+			res->recoveries++;
+	}
 	return 0;
 }
 
@@ -482,7 +489,7 @@ sc_verify_ex(const char *dir, const struct sc_verify_opts *o, struct sc_verify_r
 		}
 		res->records += h.count;
 		if (h.flags & SC_BLK_EVENTS)
-			sc_block_foreach(payload, h.payload_len, count_event, &res->events);
+			sc_block_foreach(payload, h.payload_len, count_event, res);
 		res->raw_bytes += h.raw_bytes;
 		res->stored_bytes += SC_BLOCK_HDR_LEN + h.stored_len;
 		if (res->first_ns == 0 || h.first_ns < res->first_ns)

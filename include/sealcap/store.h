@@ -113,6 +113,19 @@ int sc_store_tick(struct sc_store *s, int64_t now_ns);
 uint64_t sc_store_size(const struct sc_store *s);
 /** Blocks known to be on stable storage. */
 uint64_t sc_store_synced(const struct sc_store *s);
+/** What opening the store cut from a torn tail (crash recovery). */
+struct sc_store_recovery {
+	bool happened;
+	uint32_t segment;        /**< the newest segment, where the tail was torn */
+	uint64_t offset;         /**< cut here (0: the segment was removed) */
+	uint64_t cut_bytes;      /**< bytes cut */
+	enum sc_error reason;    /**< why the tail was not a whole block */
+};
+/**
+ * The torn tail sc_store_open cut after a crash, or NULL when the store
+ * was whole.  The engine seals it as a "recovery" event.
+ */
+const struct sc_store_recovery *sc_store_recovered(const struct sc_store *s);
 /** Bytes written to segments by this writer. */
 uint64_t sc_store_bytes(const struct sc_store *s);
 
@@ -225,6 +238,7 @@ struct sc_verify_result {
 	uint64_t blocks;
 	uint64_t records;     /**< all records, engine events included */
 	uint64_t events;      /**< of which engine events (SC_REC_EVENT) */
+	uint64_t recoveries;  /**< of which "recovery" events (crash tails cut) */
 	uint64_t raw_bytes;
 	uint64_t stored_bytes;
 	uint32_t segments;

@@ -1092,3 +1092,224 @@ Test(store, open_mends_short_and_long_leaves_and_refuses_wrong_ones)
 	cr_expect(strstr(err, "leaf 2 differs from the hash of block 2") != NULL, "%s", err);
 	sc_block_builder_free(b);
 }
+
+/* ---- crash recovery: a torn tail is cut at open -------------------------- */
+
+/*
+ * Three blocks in segment 0, then @p damage applied to the segment file;
+ * reopen.  @return the store (open) or NULL, with its error in @p err.
+ */
+static struct sc_store *
+reopen_after(void (*damage)(const char *path), char *err, size_t errlen)
+{
+	struct sc_block_builder *b = sc_block_builder_new(0, 16384);
+	struct sc_store_opts o = { .dir = storedir, .fsync = SC_FSYNC_NONE };
+	struct sc_store *s;
+	char path[256];
+
+	cr_assert_not_null(b);
+	open_store(&s, 0, SC_FSYNC_NONE);
+	for (int i = 0; i < 3; i++)
+		append_block(s, b, 3, 100 * (i + 1), 0);
+	sc_store_close(s);
+	sc_block_builder_free(b);
+	damage(seg_path(0, path, sizeof(path)));
+	s = NULL;
+	err[0] = '\0';
+	if (sc_store_open(&o, &s, err, errlen) != 0)
+		return NULL;
+	return s;
+}
+
+/* Where block @p i of the test's log starts in segment 0. */
+static off_t
+block_off(uint64_t i)
+{
+	off_t at = SC_SEG_HDR_LEN;
+
+	for (uint64_t k = 0; k < i; k++)
+		at += (off_t)(SC_BLOCK_HDR_LEN + lg.h[k].stored_len);
+	return at;
+}
+
+static void
+cut_inside_third_block(const char *path)
+{
+	cr_assert_eq(truncate(path, block_off(2) + SC_BLOCK_HDR_LEN + 5), 0);
+}
+
+static void
+zeros_after_last_block(const char *path)
+{
+	cr_assert_eq(truncate(path, block_off(3) + 4096), 0);
+}
+
+static void
+zeros_over_third_payload(const char *path)
+{
+	int fd = open(path, O_RDWR);
+	uint8_t *z = calloc(1, lg.h[2].stored_len);
+
+	cr_assert(fd >= 0 && z != NULL);
+	cr_assert_eq(pwrite(fd, z, lg.h[2].stored_len, block_off(2) + SC_BLOCK_HDR_LEN),
+		     (ssize_t)lg.h[2].stored_len);
+	close(fd);
+	free(z);
+}
+
+static void
+garbage_over_third_payload(const char *path)
+{
+	int fd = open(path, O_RDWR);
+	uint8_t *g = malloc(lg.h[2].stored_len);
+
+	cr_assert(fd >= 0 && g != NULL);
+	memset(g, 0xa5, lg.h[2].stored_len);
+	cr_assert_eq(pwrite(fd, g, lg.h[2].stored_len, block_off(2) + SC_BLOCK_HDR_LEN),
+		     (ssize_t)lg.h[2].stored_len);
+	close(fd);
+	free(g);
+}
+
+static void
+garbage_after_last_block(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "not zeros, not a block", 22), 22);
+	close(fd);
+}
+
+static void
+expect_recovered(struct sc_store *s, uint64_t blocks, off_t offset, enum sc_error reason)
+{
+	const struct sc_store_recovery *rec;
+	struct sc_block_builder *b = sc_block_builder_new(0, 16384);
+	char path[256];
+
+	cr_assert_not_null(s, "a torn tail must be cut, not refused");
+	rec = sc_store_recovered(s);
+	cr_assert_not_null(rec);
+	cr_expect_eq(rec->segment, 0);
+	cr_expect_eq(rec->offset, (uint64_t)offset, "cut at %" PRIu64 ", want %lld", rec->offset,
+		     (long long)offset);
+	cr_expect_eq(rec->reason, reason, "reason %s, want %s", sc_error_name(rec->reason),
+		     sc_error_name(reason));
+	cr_expect_gt(rec->cut_bytes, 0);
+	cr_expect_eq(sc_store_size(s), blocks);
+	cr_expect_eq(file_size(seg_path(0, path, sizeof(path))), offset, "segment not truncated");
+	/* The chain goes on from the last whole block. */
+	cr_assert_not_null(b);
+	sc_block_builder_resume(b, sc_store_lane(s, 0)->next_rec_seq);
+	for (; lg.n > blocks; lg.n--) {
+		lg.records -= lg.h[lg.n - 1].count;
+		lg.raw -= lg.h[lg.n - 1].raw_bytes;
+		lg.stored -= SC_BLOCK_HDR_LEN + lg.h[lg.n - 1].stored_len;
+	}
+	append_block(s, b, 2, 900, 0);
+	cr_expect_eq(lg.h[blocks].log_index, blocks);
+	cr_expect_eq(lg.h[blocks].block_seq, blocks);
+	sc_store_close(s);
+	sc_block_builder_free(b);
+	expect_verify_ok(2, 1);
+}
+
+Test(store, recovery_cuts_a_block_cut_short)
+{
+	char err[512];
+	struct sc_store *s = reopen_after(cut_inside_third_block, err, sizeof(err));
+
+	expect_recovered(s, 2, block_off(2), SC_E_BLK_TRUNCATED);
+}
+
+Test(store, recovery_cuts_zeros_the_filesystem_left)
+{
+	char err[512];
+	struct sc_store *s = reopen_after(zeros_after_last_block, err, sizeof(err));
+
+	expect_recovered(s, 3, block_off(3), SC_E_BLK_MAGIC);
+}
+
+Test(store, recovery_cuts_a_whole_header_over_a_zeroed_payload)
+{
+	char err[512];
+	struct sc_store *s = reopen_after(zeros_over_third_payload, err, sizeof(err));
+
+	expect_recovered(s, 2, block_off(2), SC_E_PAYLOAD_HASH);
+}
+
+/* Any payload under a whole newest header: its pages never reached the disk. */
+Test(store, recovery_cuts_the_newest_block_whose_payload_is_wrong)
+{
+	char err[512];
+	struct sc_store *s = reopen_after(garbage_over_third_payload, err, sizeof(err));
+
+	expect_recovered(s, 2, block_off(2), SC_E_PAYLOAD_HASH);
+}
+
+Test(store, recovery_refuses_garbage_that_is_not_a_torn_write)
+{
+	char err[512];
+	struct sc_store *s = reopen_after(garbage_after_last_block, err, sizeof(err));
+
+	cr_expect_null(s, "non-zero bytes after the last block are damage, not a crash");
+	cr_expect(strstr(err, "sealctl verify") != NULL, "%s", err);
+}
+
+Test(store, recovery_removes_a_segment_with_a_torn_header)
+{
+	struct sc_block_builder *b = sc_block_builder_new(0, 16384);
+	struct sc_store_opts o = { .dir = storedir, .fsync = SC_FSYNC_NONE };
+	const struct sc_store_recovery *rec;
+	struct sc_store *s;
+	char path[256], err[512] = "";
+	int fd;
+
+	cr_assert_not_null(b);
+	open_store(&s, 0, SC_FSYNC_NONE);
+	append_block(s, b, 3, 100, 0);
+	sc_store_close(s);
+	/* A second segment whose header never got written whole. */
+	fd = open(seg_path(1, path, sizeof(path)), O_WRONLY | O_CREAT | O_TRUNC, 0640);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "SCSEG", 5), 5);  /* SC_SEG_MAGIC cut short */
+	close(fd);
+	s = NULL;
+	cr_assert_eq(sc_store_open(&o, &s, err, sizeof(err)), 0, "%s", err);
+	rec = sc_store_recovered(s);
+	cr_assert_not_null(rec);
+	cr_expect_eq(rec->segment, 1);
+	cr_expect_eq(rec->offset, 0);
+	cr_expect_eq(rec->cut_bytes, 5);
+	cr_expect_eq(access(path, F_OK), -1, "the torn segment is removed");
+	cr_expect_eq(sc_store_size(s), 1);
+	sc_store_close(s);
+	sc_block_builder_free(b);
+	expect_verify_ok(1, 1);
+}
+
+Test(store, recovery_never_cuts_inside_an_older_segment)
+{
+	struct sc_block_builder *b = sc_block_builder_new(0, 16384);
+	struct sc_store_opts o = { .dir = storedir, .fsync = SC_FSYNC_NONE };
+	struct sc_store *s;
+	char path[256], err[512] = "";
+
+	cr_assert_not_null(b);
+	open_store(&s, 0, SC_FSYNC_NONE);
+	append_block(s, b, 3, 100, 0);
+	append_block(s, b, 3, 200, 0);
+	sc_store_close(s);
+	open_store(&s, 0, SC_FSYNC_NONE);  /* segment 1 */
+	sc_block_builder_resume(b, sc_store_lane(s, 0)->next_rec_seq);
+	append_block(s, b, 3, 300, 0);
+	sc_store_close(s);
+	/* Segment 0 cut short: that is damage, not a crash of the last write. */
+	cr_assert_eq(truncate(seg_path(0, path, sizeof(path)), block_off(1) + 7), 0);
+	s = NULL;
+	cr_expect_neq(sc_store_open(&o, &s, err, sizeof(err)), 0);
+	cr_expect_null(s);
+	cr_expect(strstr(err, "sealctl verify") != NULL, "%s", err);
+	sc_block_builder_free(b);
+}

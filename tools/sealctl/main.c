@@ -161,6 +161,9 @@ cmd_verify(int argc, char **argv)
 	       res.stored_bytes ? (double)res.raw_bytes / (double)res.stored_bytes : 0.0);
 	if (res.blocks)
 		printf("time range %s .. %s\n", t0, t1);
+	if (res.recoveries)
+		printf("recovered: %" PRIu64 " crash recovery event(s): the engine cut a torn tail "
+		       "after a crash (sealctl cat --events shows what it cut)\n", res.recoveries);
 	if (res.checkpoints)
 		printf("signed: %" PRIu64 " checkpoint(s); the newest covers %" PRIu64 " of %" PRIu64
 		       " blocks, signed by %s (%s)\n", res.checkpoints, res.signed_size, res.tree_size,
