@@ -47,7 +47,8 @@ enum {
 	H_ROOT = 168,     /* 32 */
 	H_PAYHASH = 200,  /* 32 */
 	H_PREV = 232,     /* 32 */
-	/* 264..287 reserved, zero */
+	H_LOST = 264,     /* u64 records of the lane lost to write errors before it */
+	/* 272..287 reserved, zero */
 	H_BLOCKHASH = 288 /* 32 */
 };
 
@@ -88,6 +89,7 @@ sc_block_hdr_encode(const struct sc_block_hdr *h, uint8_t o[SC_BLOCK_HDR_LEN])
 	memcpy(o + H_ROOT, h->root, SC_HASH_LEN);
 	memcpy(o + H_PAYHASH, h->payload_hash, SC_HASH_LEN);
 	memcpy(o + H_PREV, h->prev_hash, SC_HASH_LEN);
+	put_u64(o + H_LOST, h->lost);
 	memcpy(o + H_BLOCKHASH, h->block_hash, SC_HASH_LEN);
 }
 
@@ -125,6 +127,7 @@ sc_block_hdr_decode(const uint8_t in[SC_BLOCK_HDR_LEN], struct sc_block_hdr *h)
 	memcpy(h->root, in + H_ROOT, SC_HASH_LEN);
 	memcpy(h->payload_hash, in + H_PAYHASH, SC_HASH_LEN);
 	memcpy(h->prev_hash, in + H_PREV, SC_HASH_LEN);
+	h->lost = get_u64(in + H_LOST);
 	memcpy(h->block_hash, in + H_BLOCKHASH, SC_HASH_LEN);
 	if (h->codec > SC_CODEC_LZ4 || h->cipher > SC_CIPHER_AES256GCM)
 		return SC_E_CODEC;

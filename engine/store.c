@@ -892,6 +892,10 @@ sc_store_append(struct sc_store *s, struct sc_block_hdr *h, const uint8_t *store
 	 * error leaves no hole in the lane's block sequence or chain. */
 	h->block_seq = l->next_block_seq;
 	h->log_index = s->log_size;
+	/* Blocks this lane sealed but could not write: their record numbers are gone. */
+	if (h->first_seq < l->next_rec_seq)
+		return -EINVAL;
+	h->lost = h->first_seq - l->next_rec_seq;
 	h->segment = s->segment;
 	memcpy(h->prev_hash, l->last_hash, SC_HASH_LEN);
 	memset(h->block_hash, 0, SC_HASH_LEN);

@@ -440,10 +440,12 @@ sc_verify_ex(const char *dir, const struct sc_verify_opts *o, struct sc_verify_r
 				report(&v, SC_E_CHAIN, &pos, (int64_t)h.log_index, h.lane, -1,
 				       "lane %" PRIu32 " block %" PRIu64 " does not follow the previous block",
 				       h.lane, h.block_seq);
-			if (h.first_seq != l->next_rec_seq && h.block_seq == l->next_block_seq)
+			/* Records lost to write errors are declared by the next block. */
+			if (h.first_seq != l->next_rec_seq + h.lost && h.block_seq == l->next_block_seq)
 				report(&v, SC_E_RECORD_SEQ, &pos, (int64_t)h.log_index, h.lane, -1,
 				       "lane %" PRIu32 ": expected record %" PRIu64 ", block starts at %" PRIu64,
-				       h.lane, l->next_rec_seq, h.first_seq);
+				       h.lane, l->next_rec_seq + h.lost, h.first_seq);
+			res->write_lost += h.lost;
 		}
 		l->next_block_seq = h.block_seq + 1;
 		l->next_rec_seq = h.first_seq + h.count;

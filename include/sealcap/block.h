@@ -73,6 +73,12 @@ struct sc_block_hdr {
 	uint64_t block_seq;   /**< position in the lane, from 0 */
 	uint64_t log_index;   /**< position in the store-wide log, from 0 */
 	uint64_t first_seq;   /**< lane sequence number of the first record */
+	/**
+	 * Records of this lane lost to write errors just before this block
+	 * (their sequence numbers are skipped; set by the store writer, which
+	 * alone knows; sealed under the block hash like every field).
+	 */
+	uint64_t lost;
 	uint32_t count;       /**< records */
 	uint32_t segment;     /**< segment number the block is written in */
 	uint64_t raw_bytes;   /**< sum of the records' raw message bytes */

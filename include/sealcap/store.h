@@ -239,6 +239,7 @@ struct sc_verify_result {
 	uint64_t records;     /**< all records, engine events included */
 	uint64_t events;      /**< of which engine events (SC_REC_EVENT) */
 	uint64_t recoveries;  /**< of which "recovery" events (crash tails cut) */
+	uint64_t write_lost;  /**< records lost to write errors, as blocks declare */
 	uint64_t raw_bytes;
 	uint64_t stored_bytes;
 	uint32_t segments;

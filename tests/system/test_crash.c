@@ -28,6 +28,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -50,7 +55,7 @@
 /* The open block (FLUSH_MS) plus batching and scheduling on a shared machine. */
 #define LOSS_BOUND_MS 1000
 
-static char tmp[256], store[300];
+static char tmp[256], store[512];
 
 static void
 setup(void)
@@ -62,7 +67,12 @@ setup(void)
 static void
 teardown(void)
 {
+	char mnt[300];
+
 	sct_kill_children();
+	/* disk_full mounts a tmpfs here; a failed test must not leave it. */
+	snprintf(mnt, sizeof(mnt), "%s/small", tmp);
+	(void)umount2(mnt, MNT_DETACH);
 	sct_rmtree(tmp);
 }
 
@@ -127,7 +137,7 @@ engine_start(uint16_t *port, const char *const *extra)
 static uint64_t
 synced_blocks(void)
 {
-	char path[400], *text;
+	char path[600], *text;
 	uint64_t v;
 
 	snprintf(path, sizeof(path), "%s/run/synced", store);
@@ -333,4 +343,124 @@ Test(crash, torn_tail_is_cut_and_sealed_as_an_event)
 		  "no recovery event in sealctl cat --events");
 	cr_expect(strstr(out, "\"reason\":\"BLK_TRUNCATED\"") != NULL, "no reason in the event");
 	free(out);
+}
+
+/* Send @p n UDP datagrams "<13>full seq=K" (K from @p first) to 127.0.0.1:@p port. */
+static void
+send_udp(uint16_t port, int first, int n)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	static uint64_t rng = 0x5eed;
+	char m[600];
+
+	cr_assert_geq(fd, 0);
+	for (int i = 0; i < n; i++) {
+		int len = snprintf(m, sizeof(m), "<13>Dec  4 20:00:00 host app: full seq=%d ",
+				   first + i);
+
+		/* Letters LZ4 cannot shrink much: the disk must fill. */
+		for (int k = 0; k < 400; k++) {
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			m[len++] = (char)('a' + (rng >> 59));
+		}
+
+		cr_assert_eq(sendto(fd, m, (size_t)len, 0, (struct sockaddr *)&a, sizeof(a)), len);
+		if (i % 200 == 199)
+			sct_sleep_ms(5);   /* no kernel drops: only the disk may lose */
+	}
+	close(fd);
+}
+
+static int
+count_full(const struct sc_record *r, uint32_t i, void *arg)
+{
+	(void)i;
+	if (!(r->flags & SC_REC_EVENT) && memmem(r->raw, r->raw_len, "full seq=", 9))
+		++*(uint64_t *)arg;
+	return 0;
+}
+
+static int64_t
+stat_value(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+
+	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
+/*
+ * The disk fills up: capture goes on, what cannot be written is counted as
+ * write_error drops, no half block is left, and once space is back the
+ * store takes messages again, seals the gap as an event and verifies.
+ * A small tmpfs the test mounts (root; CI runs as root).
+ */
+Test(crash, disk_full_then_space_again)
+{
+	char mnt[300], filler[400], *err, *out, stats[600];
+	uint64_t stored = 0;
+	uint16_t port;
+	int eng, st, fd;
+	char *buf = calloc(1, 1 << 20);
+
+	cr_assert_not_null(buf);
+	snprintf(mnt, sizeof(mnt), "%s/small", tmp);
+	cr_assert_eq(mkdir(mnt, 0750), 0);
+	cr_assert_eq(system(NULL) != 0, 1);
+	{
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd), "mount -t tmpfs -o size=4m sc-crash-test %s", mnt);
+		cr_assert_eq(system(cmd), 0, "cannot mount a tmpfs (needs root): %s", cmd);
+	}
+	snprintf(store, sizeof(store), "%s/store", mnt);
+	/* Most of the space taken by a file we remove later. */
+	snprintf(filler, sizeof(filler), "%s/filler", mnt);
+	fd = open(filler, O_WRONLY | O_CREAT, 0600);
+	cr_assert_geq(fd, 0);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(write(fd, buf, 1 << 20), 1 << 20);
+	close(fd);
+
+	eng = engine_start(&port, (const char *const[]){ "--block-bytes", "64K",
+							  "--segment-bytes", "256K", NULL });
+	/* ~3000 x 450 bytes: more than the ~1 MB left. */
+	send_udp(port, 0, 3000);
+	sct_sleep_ms(1500);
+	snprintf(stats, sizeof(stats), "%s/run/stats", store);
+	out = sct_slurp_live(stats);
+	cr_expect_gt(stat_value(out, "drop_write_error "), 0, "the full disk lost nothing?\n%s", out);
+	free(out);
+	cr_assert(!sct_wait(eng, &st, 0), "the engine stopped on a full disk");
+	/* Space again: later messages are stored. */
+	cr_assert_eq(unlink(filler), 0);
+	sct_sleep_ms(300);
+	send_udp(port, 100000, 500);
+	sct_sleep_ms(1500);
+	cr_assert_eq(kill(eng, SIGTERM), 0);
+	cr_assert(sct_wait(eng, &st, 30000));
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit 0x%x", st);
+
+	out = run_out((const char *const[]){ SEALCTL, "verify", store, NULL }, 0, NULL);
+	free(out);
+	out = run_out((const char *const[]){ SEALCTL, "cat", "--events", store, NULL }, 0, &err);
+	cr_expect(strstr(out, "\"event\":\"gap\",\"reason\":\"write_error\"") != NULL,
+		  "no write_error gap event:\n%.2000s", out);
+	free(out);
+	free(err);
+	sct_store_foreach(store, count_full, &stored);
+	out = sct_slurp_live(stats);
+	/* Everything received is stored or counted as a write error. */
+	cr_expect_eq((int64_t)stored + stat_value(out, "drop_write_error "), 3500,
+		     "stored %" PRIu64 " + write errors != 3500:\n%s", stored, out);
+	cr_expect_geq(stored, 500, "the messages after the space came back: %" PRIu64, stored);
+	free(out);
+	free(buf);
+	{
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd), "umount %s", mnt);
+		cr_expect_eq(system(cmd), 0);
+	}
 }

@@ -878,6 +878,36 @@ Test(store, failed_append_leaves_no_partial_block)
 	expect_verify_ok(1, 1);
 }
 
+/*
+ * The engine's lanes go on numbering records while the writer fails: the
+ * next block written declares the records lost in between (h.lost), and
+ * verify accepts exactly that skip, and reports it.
+ */
+Test(store, block_after_a_failed_append_declares_the_lost_records)
+{
+	struct sc_block_builder *b = sc_block_builder_new(0, 16384);
+	struct sc_verify_result res;
+	struct sc_store *s;
+	struct sc_block_hdr h;
+	char err[512], path[256];
+	off_t before;
+
+	cr_assert_not_null(b);
+	open_store(&s, 0, SC_FSYNC_NONE);
+	append_block(s, b, 2, 100, 0);
+	before = file_size(seg_path(0, path, sizeof(path)));
+	limit_file_size((rlim_t)before + 100);
+	cr_expect_lt(try_append(s, b, &h), 0);      /* 1 record sealed, not written */
+	limit_file_size(RLIM_INFINITY);
+	append_block(s, b, 3, 200, 0);              /* no resume: numbering went on */
+	cr_expect_eq(lg.h[1].lost, 1, "lost %" PRIu64, lg.h[1].lost);
+	cr_expect_eq(lg.h[1].first_seq, 3);
+	sc_store_close(s);
+	sc_block_builder_free(b);
+	cr_expect_eq(sc_verify(storedir, &res, NULL, NULL, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(res.write_lost, 1);
+}
+
 Test(store, segment_without_blocks_after_failed_append_verifies)
 {
 	struct sc_block_builder *b = sc_block_builder_new(0, 16384);

@@ -161,6 +161,10 @@ cmd_verify(int argc, char **argv)
 	       res.stored_bytes ? (double)res.raw_bytes / (double)res.stored_bytes : 0.0);
 	if (res.blocks)
 		printf("time range %s .. %s\n", t0, t1);
+	if (res.write_lost)
+		printf("write errors: %" PRIu64 " record(s) were sealed but could not be written (disk "
+		       "full or I/O error); the blocks after them declare it, and gap events "
+		       "(write_error) say when\n", res.write_lost);
 	if (res.recoveries)
 		printf("recovered: %" PRIu64 " crash recovery event(s): the engine cut a torn tail "
 		       "after a crash (sealctl cat --events shows what it cut)\n", res.recoveries);
