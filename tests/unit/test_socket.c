@@ -1083,3 +1083,160 @@ Test(socket, count_stops_after_exactly_n)
 	cr_expect_eq(count_stored(), 100);
 	free(err);
 }
+
+/* ---- hostile input (issue 7): stored as sent, nothing crashes --------------- */
+
+/*
+ * Datagrams no parser expects: NUL bytes, invalid UTF-8, a PRI that
+ * overflows, structured data repeated to the size limit, bytes 0..255.
+ * Each is stored exactly as sent (the raw bytes are the evidence) and the
+ * engine goes on.
+ */
+Test(socket, hostile_datagrams_are_stored_as_sent)
+{
+	const char *const args[] = { "--listen", "udp://127.0.0.1:0", NULL };
+	struct ports pt = start(args, 1);
+	struct wants want = { 0 };
+	struct recs got;
+	static uint8_t sd[65000];
+	uint8_t all[256];
+	int64_t t0 = now_ns(), t1;
+	char *err;
+	size_t n = 0;
+	int fd = udp_to(AF_INET, pt.udp4);
+
+#define HOSTILE(lit) do { \
+		cr_assert_eq(send(fd, lit, sizeof(lit) - 1, 0), (ssize_t)(sizeof(lit) - 1)); \
+		want_add(&want, lit, sizeof(lit) - 1, SC_TRANSPORT_UDP, 4, local_port(fd), pt.udp4, 0); \
+	} while (0)
+	HOSTILE("<13>nul\0inside\0\0the message");
+	HOSTILE("\0\0\0\0");
+	HOSTILE("<13>bad utf-8 \xc3\x28 \xa0\xa1 \xf0\x28\x8c\xbc \xed\xa0\x80 overlong \xc0\xaf");
+	HOSTILE("<99999999999999999999>1 2026-01-01T00:00:00Z h a - - - PRI overflow");
+	HOSTILE("<-1>negative PRI");
+	HOSTILE("<192>PRI one past the largest");
+	HOSTILE("<13>1 9999-99-99T99:99:99.999999999+99:99 h a p m - impossible time");
+	HOSTILE("<13>1 2026-01-01T00:00:00Z " "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh a - - - hostname beyond 255");
+	HOSTILE("<13>1 2026-01-01T00:00:00Z h a - - [unterminated x=\"1");
+	HOSTILE("<13>1 2026-01-01T00:00:00Z h a - - [x a=\"\\\\\\\"\\]\"] escapes");
+#undef HOSTILE
+	/* [x a="1"] repeated to the largest datagram. */
+	n = (size_t)snprintf((char *)sd, sizeof(sd), "<13>1 2026-01-01T00:00:00Z h a - - ");
+	while (n + 10 < 65000) {
+		memcpy(sd + n, "[x a=\"1\"]", 9);
+		n += 9;
+	}
+	memcpy(sd + n, " end", 4);
+	n += 4;
+	cr_assert_eq(send(fd, sd, n, 0), (ssize_t)n);
+	want_add(&want, sd, n, SC_TRANSPORT_UDP, 4, local_port(fd), pt.udp4, 0);
+	for (int i = 0; i < 256; i++)
+		all[i] = (uint8_t)i;
+	cr_assert_eq(send(fd, all, sizeof(all), 0), (ssize_t)sizeof(all));
+	want_add(&want, all, sizeof(all), SC_TRANSPORT_UDP, 4, local_port(fd), pt.udp4, 0);
+
+	wait_records(want.n);
+	err = stop();
+	t1 = now_ns();
+	read_store(&got);
+	expect_exactly(&got, &want, t0, t1);
+	free(err);
+	recs_free(&got);
+	wants_free(&want);
+	close(fd);
+}
+
+/*
+ * A 1 MiB octet-counted frame is kept cut to --max-msg and flagged; the
+ * frames after it on the same connection are whole.
+ */
+Test(socket, hostile_one_mib_tcp_frame)
+{
+	const char *const args[] = { "--listen", "tcp://127.0.0.1:0", NULL };
+	struct ports pt = start(args, 1);
+	struct wants want = { 0 };
+	struct recs got;
+	size_t big = 1u << 20, n;
+	char *buf = malloc(big + 64), *err;
+	int64_t t0 = now_ns(), t1;
+	int fd = tcp_to(AF_INET, pt.tcp4);
+
+	cr_assert_not_null(buf);
+	n = (size_t)snprintf(buf, 64, "%zu ", big);
+	memset(buf + n, 'm', big);
+	memcpy(buf + n, "<13>huge", 8);
+	send_all(fd, buf, n + big);
+	want_add(&want, buf + n, 65536, SC_TRANSPORT_TCP, 4, local_port(fd), pt.tcp4,
+		 SC_REC_TRUNCATED);
+	SEND_LIT(fd, "9 <13>after");
+	want_add(&want, "<13>after", 9, SC_TRANSPORT_TCP, 4, local_port(fd), pt.tcp4, 0);
+	close(fd);
+	wait_records(want.n);
+	err = stop();
+	t1 = now_ns();
+	read_store(&got);
+	expect_exactly(&got, &want, t0, t1);
+	free(err);
+	free(buf);
+	recs_free(&got);
+	wants_free(&want);
+}
+
+/*
+ * A client that sends one byte every 200 ms, and 300 connections left
+ * half-way through a frame: neither holds up a normal client, whose
+ * messages are stored while they hang on; at stop the slow client's
+ * bytes and each unfinished frame are kept, flagged truncated.
+ */
+Test(socket, hostile_slow_and_half_open_clients)
+{
+	enum { HALF = 300 };
+	const char *const args[] = { "--listen", "tcp://127.0.0.1:0", "--flush-ms", "20", NULL };
+	struct ports pt = start(args, 1);
+	static int half[HALF];
+	const char slow_msg[] = "<13>slow client";
+	struct recs got;
+	size_t normal = 0, partial = 0, slow = 0;
+	char *err, m[64];
+	int slowfd = tcp_to(AF_INET, pt.tcp4), fd;
+
+	for (int i = 0; i < HALF; i++) {
+		half[i] = tcp_to(AF_INET, pt.tcp4);
+		SEND_LIT(half[i], "100 <13>never finished");
+	}
+	fd = tcp_to(AF_INET, pt.tcp4);
+	for (size_t i = 0; i < 8; i++) {
+		/* One byte of the slow frame, then ten normal messages. */
+		send_all(slowfd, slow_msg + i, 1);
+		for (int k = 0; k < 10; k++) {
+			int len = snprintf(m, sizeof(m), "<13>normal %zu", i * 10 + (size_t)k);
+
+			dprintf(fd, "%d %s", len, m);
+		}
+		sleep_ms(200);
+	}
+	/* The normal client's 80 messages are in while the others still hang. */
+	wait_records(80);
+	cr_expect_geq(count_stored(), 80);
+	err = stop();
+	read_store(&got);
+	for (size_t k = 0; k < got.n; k++) {
+		if (memmem(got.r[k].raw, got.r[k].len, "<13>normal ", 11))
+			normal++;
+		else if (got.r[k].len == 18 && memcmp(got.r[k].raw, "<13>never finished", 18) == 0 &&
+			 (got.r[k].flags & SC_REC_TRUNCATED))
+			partial++;
+		else if (got.r[k].len == 8 && memcmp(got.r[k].raw, slow_msg, 8) == 0 &&
+			 (got.r[k].flags & SC_REC_TRUNCATED))
+			slow++;
+	}
+	cr_expect_eq(normal, 80);
+	cr_expect_eq(partial, HALF, "%zu of %d unfinished frames kept:\n%s", partial, HALF, err);
+	cr_expect_eq(slow, 1, "the slow client's 8 bytes");
+	free(err);
+	recs_free(&got);
+	for (int i = 0; i < HALF; i++)
+		close(half[i]);
+	close(fd);
+	close(slowfd);
+}
