@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sealcap/index.h>
 #include <sealcap/store.h>
 
 #include "le.h"
@@ -338,6 +339,7 @@ struct sc_store {
 	int64_t seg_created;
 	int64_t dirty_since;    /* first unsynced write, 0 when clean */
 	uint64_t written;       /* blocks written (== log_size), for synced */
+	struct sc_index_writer *ix; /* index sidecars: a cache, NULL without */
 };
 
 /* Restore lane chains and the log size from every block header. */
@@ -433,6 +435,8 @@ sc_store_open(const struct sc_store_opts *o, struct sc_store **out, char *errbuf
 		free(s);
 		return rc;
 	}
+	/* Without memory for it the store works on, unindexed. */
+	s->ix = sc_index_writer_new(s->dir, s->id);
 	*out = s;
 	return 0;
 }
@@ -565,6 +569,8 @@ sc_store_append(struct sc_store *s, struct sc_block_hdr *h, const uint8_t *store
 	l->next_block_seq++;
 	l->next_rec_seq = h->first_seq + h->count;
 	memcpy(l->last_hash, h->block_hash, SC_HASH_LEN);
+	/* The block is whole on disk: summarise it for search (index.h). */
+	sc_index_writer_append(s->ix, h, s->seg_size - total, stored);
 
 	switch (s->o.fsync) {
 	case SC_FSYNC_BLOCK:
@@ -590,6 +596,7 @@ sc_store_close(struct sc_store *s)
 	if (s == NULL)
 		return 0;
 	rc = sc_store_rotate(s);
+	sc_index_writer_free(s->ix);
 	sc_hasher_free(s->hs);
 	free(s);
 	return rc;
