@@ -8,6 +8,7 @@
  *   sealctl verify DIR         check everything; exit 0 only when intact
  *   sealctl cat DIR            print records in store order
  *   sealctl stats DIR          counters and per-source table of the engine
+ *   sealctl search / tail / rebuild-index   (search.c)
  *
  * Exit status: 0 success, 1 damage found, 2 usage error or unreadable store.
  */
@@ -27,6 +28,8 @@
 #include <sealcap/block.h>
 #include <sealcap/sources.h>
 #include <sealcap/store.h>
+
+#include "sealctl.h"
 
 static void
 fmt_time(int64_t ns, char *buf, size_t len)
@@ -392,7 +395,8 @@ usage(FILE *f)
 		   "                                   print every record in store order (--events:\n"
 		   "                                   also the engine's start/stop/gap events)\n"
 		   "  stats DIR                        capture counters and the per-source table\n"
-		   "                                   (live while the engine runs)\n");
+		   "                                   (live while the engine runs)\n"
+		   "%s", sealctl_search_usage);
 }
 
 int
@@ -408,6 +412,12 @@ main(int argc, char **argv)
 		return cmd_cat(argc - 1, argv + 1);
 	if (strcmp(argv[1], "stats") == 0)
 		return cmd_stats(argc - 1, argv + 1);
+	if (strcmp(argv[1], "search") == 0)
+		return cmd_search(argc - 1, argv + 1);
+	if (strcmp(argv[1], "tail") == 0)
+		return cmd_tail(argc - 1, argv + 1);
+	if (strcmp(argv[1], "rebuild-index") == 0)
+		return cmd_rebuild_index(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return 0;
