@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include <lz4.h>
-#include <rte_jhash.h>
+/* Inlined (xxhash.h's own option): keys are 5-255 bytes, calls would dominate. */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include <sealcap/index.h>
 #include <sealcap/record.h>
@@ -80,17 +82,16 @@ _Static_assert(E_CHECK + 16 == SC_INDEX_ENTRY_LEN, "index entry");
 /* ---- Bloom filters -------------------------------------------------------- */
 
 /*
- * Keys are hashed with rte_jhash_2hashes (DPDK), seeded per filter, into
- * two 32-bit values a and b; probe i sets bit (a + i * (b | 1)) mod m
- * (Kirsch-Mitzenmacher double hashing).  rte_jhash reads whole 32-bit
- * words, up to 3 bytes past the key, so keys are first copied into a
- * zero-padded buffer (which is also where hostnames and app-names are
- * folded to lower case).
+ * Keys are hashed with XXH3-64 (libxxhash), seeded per filter; the hash's
+ * low and high 32 bits are a and b, and probe i sets bit
+ * (a + i * (b | 1)) mod m (Kirsch-Mitzenmacher double hashing).
+ * Hostnames and app-names are folded to lower case into a key buffer
+ * first; a source key is its prefix length and masked address.
  */
 enum { SEED_HOST = 0x686f7374, SEED_APP = 0x61707021, SEED_SRC = 0x73726321 };
 
 struct bkey {
-	uint8_t b[SC_INDEX_KEY_MAX + 8];
+	uint8_t b[SC_INDEX_KEY_MAX + 1];
 	uint32_t len;
 };
 
@@ -101,7 +102,6 @@ key_fold(struct bkey *k, const uint8_t *s, size_t len)
 		len = SC_INDEX_KEY_MAX;
 	for (size_t i = 0; i < len; i++)
 		k->b[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (uint8_t)(s[i] + 32) : s[i];
-	memset(k->b + len, 0, 4);
 	k->len = (uint32_t)len;
 }
 
@@ -109,24 +109,23 @@ key_fold(struct bkey *k, const uint8_t *s, size_t len)
 static void
 key_src(struct bkey *k, const uint8_t addr[16], unsigned bits)
 {
-	k->b[0] = (uint8_t)bits;
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned have = bits > 8 * i ? bits - 8 * i : 0;
+	unsigned whole = bits / 8, rest = bits % 8;
 
-		k->b[1 + i] = have >= 8 ? addr[i] : have == 0 ? 0 :
-			      (uint8_t)(addr[i] & (0xff00u >> have));
+	k->b[0] = (uint8_t)bits;
+	memcpy(k->b + 1, addr, 16);
+	if (whole < 16) {
+		k->b[1 + whole] &= (uint8_t)(0xff00u >> rest);
+		memset(k->b + 2 + whole, 0, 15 - whole);
 	}
-	memset(k->b + 17, 0, 4);
 	k->len = 17;
 }
 
 static void
 bloom_add(uint8_t *f, unsigned mbits, uint32_t seed, const struct bkey *k)
 {
-	uint32_t a = seed, b = 0;
+	uint64_t h = XXH3_64bits_withSeed(k->b, k->len, seed);
+	uint32_t a = (uint32_t)h, b = (uint32_t)(h >> 32) | 1;
 
-	rte_jhash_2hashes(k->b, k->len, &a, &b);
-	b |= 1;
 	for (unsigned i = 0; i < SC_INDEX_PROBES; i++) {
 		uint32_t bit = (a + i * b) & (mbits - 1);
 
@@ -137,10 +136,9 @@ bloom_add(uint8_t *f, unsigned mbits, uint32_t seed, const struct bkey *k)
 static bool
 bloom_has(const uint8_t *f, unsigned mbits, uint32_t seed, const struct bkey *k)
 {
-	uint32_t a = seed, b = 0;
+	uint64_t h = XXH3_64bits_withSeed(k->b, k->len, seed);
+	uint32_t a = (uint32_t)h, b = (uint32_t)(h >> 32) | 1;
 
-	rte_jhash_2hashes(k->b, k->len, &a, &b);
-	b |= 1;
 	for (unsigned i = 0; i < SC_INDEX_PROBES; i++) {
 		uint32_t bit = (a + i * b) & (mbits - 1);
 

@@ -3,7 +3,7 @@
 # the system tests run their own rsyslogd (own config, loopback only) as a
 # real omfwd sender; the package's own service is not needed.
 SC_DEB_PACKAGES="build-essential meson ninja-build pkg-config python3
- dpdk-dev libdpdk-dev liburcu-dev liblz4-dev libcriterion-dev libssl-dev libpcap-dev
+ dpdk-dev libdpdk-dev liburcu-dev liblz4-dev libxxhash-dev libcriterion-dev libssl-dev libpcap-dev
  lz4 iproute2 rsyslog"
 
 sc_install_deps() {
