@@ -291,8 +291,13 @@ field_in(const struct sc_record *r, int f, const char *const *vals, unsigned n)
 	return false;
 }
 
-bool
-sc_search_match(struct sc_search *s, const struct sc_record *r)
+/*
+ * @p raw_hit: whether the grep needle occurs in the record's raw bytes, when
+ * the caller already knows (load_block searches a whole payload at once):
+ * 1 yes, 0 no, -1 unknown.
+ */
+static bool
+match_rec(struct sc_search *s, const struct sc_record *r, int raw_hit)
 {
 	const struct sc_query *q = &s->q;
 
@@ -326,13 +331,22 @@ sc_search_match(struct sc_search *s, const struct sc_record *r)
 		const uint8_t *t = r->raw;
 		size_t n = r->raw_len;
 
+		/*
+		 * CP932 maps bytes 0x00-0x7f to the same ASCII characters and
+		 * everything else to non-ASCII UTF-8, so an ASCII needle found
+		 * in the converted text is in the raw bytes too: where it is
+		 * not, no conversion is needed to say no.
+		 */
+		if (q->grep && raw_hit == 0 && (r->charset != SC_CHARSET_SJIS || !s->needle_high))
+			return false;
 		if (r->charset == SC_CHARSET_SJIS) {
 			if (convert(s, s->sjis, r->raw, r->raw_len, SC_TEXT_UTF8, &s->mt) != 0)
 				return false;
 			t = (const uint8_t *)s->mt.p;
 			n = s->mt.len;
+			raw_hit = -1;
 		}
-		if (q->grep) {
+		if (q->grep && raw_hit != 1) {
 			if (q->icase ? !find_fold(t, n, s->lneedle, q->grep_len)
 				     : (q->grep_len && memmem(t, n, q->grep, q->grep_len) == NULL))
 				return false;
@@ -358,6 +372,12 @@ sc_search_match(struct sc_search *s, const struct sc_record *r)
 		}
 	}
 	return true;
+}
+
+bool
+sc_search_match(struct sc_search *s, const struct sc_record *r)
+{
+	return match_rec(s, r, -1);
 }
 
 /* ---- candidates ----------------------------------------------------------- */
@@ -623,9 +643,11 @@ load_block(struct sc_search *s, const struct sc_block_hdr *h, const uint8_t *sto
 {
 	struct oblk *b;
 	enum sc_error err;
-	size_t off = 0;
+	size_t off = 0, hit = 0;
 	uint32_t idx = 0;
 	bool sorted = true;
+	/* A case-sensitive --grep: search the payload, not each record. */
+	bool scan = s->q.grep && !s->q.icase && s->q.grep_len > 0;
 
 	*out = NULL;
 	b = oblk_get(s);
@@ -657,7 +679,26 @@ load_block(struct sc_search *s, const struct sc_block_hdr *h, const uint8_t *sto
 	while (off < h->payload_len) {
 		struct sc_record r;
 		size_t n = sc_record_decode(b->payload + off, h->payload_len - off, &r);
+		int raw_hit = -1;
 
+		if (n != 0 && scan) {
+			/*
+			 * One memmem over the payload instead of one per record:
+			 * hit is the first occurrence at or after this record's
+			 * raw bytes; it counts for the record if it ends inside
+			 * them (an occurrence running into the next record's
+			 * header does not).
+			 */
+			size_t rs = off + SC_REC_HDR_LEN;
+
+			if (hit != SIZE_MAX && hit < rs) {
+				const uint8_t *p = memmem(b->payload + rs, h->payload_len - rs,
+							  s->q.grep, s->q.grep_len);
+
+				hit = p ? (size_t)(p - b->payload) : SIZE_MAX;
+			}
+			raw_hit = hit != SIZE_MAX && hit + s->q.grep_len <= off + n;
+		}
 		if (n == 0) {
 			/* The digest held, so the writer wrote this: still damage. */
 			note(s, SC_NOTE_DAMAGE, SC_E_RECORD_FORMAT, segment, offset,
@@ -665,7 +706,7 @@ load_block(struct sc_search *s, const struct sc_block_hdr *h, const uint8_t *sto
 			break;
 		}
 		s->st.records++;
-		if (sc_search_match(s, &r)) {
+		if (match_rec(s, &r, raw_hit)) {
 			if (b->nm == b->capm) {
 				uint32_t nc = b->capm ? 2 * b->capm : 256;
 				struct match *nm = realloc(b->m, nc * sizeof(*nm));

@@ -1254,6 +1254,23 @@ Test(search, japanese_found_by_utf8_grep)
 	}
 	cr_expect(words >= 9, "only %u lines with Japanese", words);
 
+	/*
+	 * ASCII needles in Shift_JIS records: "jimu03" is there as ASCII;
+	 * 't"' only in the raw bytes, as the trail byte of 師 (0x8e 0x74)
+	 * and a quote, so the converted text does not hold it.
+	 */
+	{
+		struct oq q;
+
+		oq_init(&q);
+		q.grep = "jimu03";
+		cr_expect_eq(check("ASCII in Shift_JIS", &q, ARGS("--grep", "jimu03"), 4), 4);
+		q.grep = "t\"";
+		check("a trail byte is not a character", &q, ARGS("--grep", "t\""), 0);
+		cr_assert_eq(RUN(SEALCTL, "search", "--grep", "t\"", "--format", "json", store), 1,
+			     "'t\"' found in:\n%s", out);
+	}
+
 	/* Messages cut inside a character: found by the text before the cut. */
 	{
 		struct oq q;
