@@ -791,6 +791,7 @@ emit(struct sc_search *s, struct oblk *b, uint32_t k, sc_hit_fn fn, void *arg)
 	hit.index = b->m[k].idx;
 	hit.segment = b->segment;
 	hit.offset = b->offset;
+	hit.payload = b->payload;
 	return fn(&hit, arg);
 }
 

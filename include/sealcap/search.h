@@ -106,6 +106,13 @@ struct sc_hit {
 	uint32_t index;                /**< ... and index in the block */
 	uint32_t segment;              /**< where the block is */
 	uint64_t offset;
+	/**
+	 * The block's whole checked payload (h->payload_len bytes), valid
+	 * during the callback only: what a proof of the record needs (its
+	 * block's record tree) without reading the block again.  NULL in a
+	 * hit kept by a caller past its callback.
+	 */
+	const uint8_t *payload;
 };
 
 /** @return 0 to go on, anything else stops the search (returned by it). */

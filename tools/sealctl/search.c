@@ -675,7 +675,7 @@ parse_cli(int argc, char **argv, struct cli *c)
 	c->interval_ms = 200;
 	optind = 1;
 	opterr = 0;
-	while (rc == 0 && (opt = getopt_long(argc, argv, c->tail ? "ifn:" : "i", long_opts,
+	while (rc == 0 && (opt = getopt_long(argc, argv, c->tail ? ":ifn:" : ":i", long_opts,
 					     NULL)) != -1) {
 		switch (opt) {
 		case O_FROM:
@@ -760,11 +760,12 @@ parse_cli(int argc, char **argv, struct cli *c)
 			rc = bad("unknown option '%s'", argv[optind - 1]);
 			break;
 		}
-		if (rc == 0 && !c->tail &&
-		    (opt == 'f' || opt == 'n' || opt == O_INTERVAL))
-			rc = bad("%s is an option of 'sealctl tail'", argv[optind - 1]);
+		if (rc == 0 && !c->tail && (opt == O_INTERVAL || opt == 'f' || opt == 'n'))
+			rc = bad("--%s is an option of 'sealctl tail'",
+				 opt == 'f' ? "follow" : opt == 'n' ? "lines" : "interval");
 		if (rc == 0 && c->tail && (opt == O_LIMIT || opt == O_COUNT))
-			rc = bad("%s is an option of 'sealctl search'", argv[optind - 1]);
+			rc = bad("--%s is an option of 'sealctl search' (tail: -n N)",
+				 opt == O_LIMIT ? "limit" : "count");
 	}
 	if (rc != 0)
 		return rc;
@@ -962,7 +963,7 @@ cmd_tail(int argc, char **argv)
 		fputs("id,time,source,port,host,app,severity,facility,message\r\n", stdout);
 	for (uint64_t i = kc.n; i-- > 0;) {
 		struct kept *k = &kc.k[i];
-		struct sc_hit hit = { &k->r, &k->h, k->block, k->index, k->segment, k->offset };
+		struct sc_hit hit = { &k->r, &k->h, k->block, k->index, k->segment, k->offset, NULL };
 
 		print_hit(&hit, &oc);
 	}
