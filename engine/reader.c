@@ -257,3 +257,79 @@ bad:
 	close_segment(r);
 	return -1;
 }
+
+/* Position in segs of the first segment number >= n. */
+static uint32_t
+seg_lower_bound(const uint32_t *segs, uint32_t nsegs, uint32_t n)
+{
+	uint32_t lo = 0, hi = nsegs;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (segs[mid] < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int
+sc_store_reader_rescan(struct sc_store_reader *r)
+{
+	uint32_t *segs, n, cur;
+	int rc = sc_segment_list(r->dir, &segs, &n);
+
+	if (rc != 0)
+		return rc;
+	/* Keep standing on the same segment number (or the next one). */
+	if (r->cur < r->nsegs)
+		cur = seg_lower_bound(segs, n, r->segs[r->cur]);
+	else
+		cur = r->nsegs ? seg_lower_bound(segs, n, r->segs[r->nsegs - 1] + 1) : 0;
+	if (r->fd >= 0 && (cur >= n || segs[cur] != r->segs[r->cur])) {
+		/* The open segment was removed meanwhile: go on after it. */
+		close(r->fd);
+		r->fd = -1;
+	}
+	free(r->segs);
+	r->segs = segs;
+	r->nsegs = n;
+	r->cur = cur;
+	return 0;
+}
+
+int
+sc_store_seek(struct sc_store_reader *r, uint32_t segment, uint64_t offset,
+	      enum sc_error *err)
+{
+	uint32_t i = seg_lower_bound(r->segs, r->nsegs, segment);
+	struct sc_store_pos pos;
+	struct stat st;
+
+	*err = SC_E_OK;
+	if (i >= r->nsegs || r->segs[i] != segment)
+		return -ENOENT;
+	if (r->fd >= 0 && r->cur == i) {
+		/* Same file: only its size may have changed (a live store). */
+		if (fstat(r->fd, &st) != 0) {
+			*err = SC_E_IO;
+			close_segment(r);
+			return -EIO;
+		}
+		r->size = (uint64_t)st.st_size;
+	} else {
+		if (r->fd >= 0)
+			close(r->fd);
+		r->fd = -1;
+		r->cur = i;
+		*err = open_segment(r, &pos);
+		if (*err != SC_E_OK) {
+			close_segment(r);
+			return -EBADMSG;
+		}
+	}
+	r->off = offset < SC_SEG_HDR_LEN ? SC_SEG_HDR_LEN : offset;
+	return 0;
+}

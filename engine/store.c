@@ -19,6 +19,7 @@
 
 #include <sealcap/checkpoint.h>
 #include <sealcap/log.h>
+#include <sealcap/index.h>
 #include <sealcap/store.h>
 
 #include "checkpoint_priv.h"
@@ -392,12 +393,9 @@ struct sc_store {
 	uint64_t signed_size;   /* tree size of the last checkpoint */
 	uint64_t checkpoints;   /* written by this writer */
 	struct sc_store_recovery recovery;  /* what open cut from a torn tail */
+	struct sc_index_writer *ix; /* index sidecars: a cache, NULL without */
 };
 
-/*
- * Restore lane chains and the log size from every block header, and
- * collect the block hashes (the log tree's leaves) into *hashes.
- */
 /* True when every byte of @p path from @p off to its end is zero. */
 static bool
 zeros_to_end(const char *path, uint64_t off)
@@ -522,6 +520,11 @@ check_last_payload(struct sc_store *s, const struct sc_store_pos *pos,
 	return err;
 }
 
+/*
+ * Restore lane chains and the log size from every block header, and
+ * collect the block hashes (the log tree's leaves) into *hashes.
+ * @return 0, -EAGAIN when a torn tail was cut (scan again), or -errno.
+ */
 static int
 store_scan(struct sc_store *s, uint8_t (**hashes)[SC_HASH_LEN], char *errbuf, size_t errlen)
 {
@@ -781,6 +784,8 @@ sc_store_open(const struct sc_store_opts *o, struct sc_store **out, char *errbuf
 		free(s);
 		return rc;
 	}
+	/* Without memory for it the store works on, unindexed. */
+	s->ix = sc_index_writer_new(s->dir, s->id);
 	*out = s;
 	return 0;
 }
@@ -936,6 +941,8 @@ sc_store_append(struct sc_store *s, struct sc_block_hdr *h, const uint8_t *store
 	l->next_block_seq++;
 	l->next_rec_seq = h->first_seq + h->count;
 	memcpy(l->last_hash, h->block_hash, SC_HASH_LEN);
+	/* The block is whole on disk: summarise it for search (index.h). */
+	sc_index_writer_append(s->ix, h, s->seg_size - total, stored);
 
 	switch (s->o.fsync) {
 	case SC_FSYNC_BLOCK:
@@ -1059,6 +1066,7 @@ sc_store_close(struct sc_store *s)
 		close(s->leaves_fd);
 	if (s->ckpt_fd >= 0)
 		close(s->ckpt_fd);
+	sc_index_writer_free(s->ix);
 	sc_hasher_free(s->hs);
 	free(s);
 	return rc;

@@ -211,6 +211,25 @@ int sc_store_read(struct sc_store_reader *r, struct sc_block_hdr *h,
 /** Segment numbers the reader found, in order (for verify). */
 const uint32_t *sc_store_reader_segment_list(const struct sc_store_reader *r);
 
+/**
+ * Move to the block at byte @p offset of segment @p segment (an offset that
+ * sc_store_read or an index gave; SC_SEG_HDR_LEN is the first block).  The
+ * next sc_store_read reads that block and goes on through later segments.
+ * Seeking again within the open segment re-reads its size, so a reader can
+ * follow a segment the engine is still appending to.
+ * @return 0; -ENOENT when the reader knows no such segment (see
+ *         sc_store_reader_rescan); -EBADMSG or -EIO with @p err saying what
+ *         is wrong with the segment (header damaged, unreadable).
+ */
+int sc_store_seek(struct sc_store_reader *r, uint32_t segment, uint64_t offset,
+		  enum sc_error *err);
+
+/**
+ * List the segment files again (a live store starts new ones).  The reader
+ * keeps its place.  @return 0 or a negative errno.
+ */
+int sc_store_reader_rescan(struct sc_store_reader *r);
+
 /* ---- verification -------------------------------------------------------- */
 
 /** Which file a verify issue is in. */

@@ -8,7 +8,7 @@
 # golang-golang-x-mod-dev: test_checkpoint checks our signed checkpoints with
 # Go's reference signed-note and transparency-log code (tests/interop).
 SC_DEB_PACKAGES="build-essential meson ninja-build pkg-config python3
- dpdk-dev libdpdk-dev liburcu-dev liblz4-dev libcriterion-dev libssl-dev libpcap-dev
+ dpdk-dev libdpdk-dev liburcu-dev liblz4-dev libxxhash-dev libcriterion-dev libssl-dev libpcap-dev
  libjansson-dev
  lz4 iproute2 rsyslog
  clang libbpf-dev iputils-ping ethtool

@@ -11,6 +11,7 @@
  *   sealctl keygen --out DIR   forward-secure signing keys
  *   sealctl prove, check-proof, consistency
  *                              proofs for auditors (proof.h)
+ *   sealctl search / tail / rebuild-index   (search.c)
  *
  * Exit status: 0 success, 1 damage found, 2 usage error or unreadable store.
  */
@@ -34,6 +35,8 @@
 #include <sealcap/proof.h>
 #include <sealcap/sources.h>
 #include <sealcap/store.h>
+
+#include "sealctl.h"
 
 static void
 fmt_time(int64_t ns, char *buf, size_t len)
@@ -786,7 +789,8 @@ usage(FILE *f)
 		   "                                   newest checkpoint that covers it\n"
 		   "  check-proof FILE --pubkey KEY    check a proof without the store\n"
 		   "  consistency DIR --old CHECKPOINT [--pubkey KEY] [--out FILE]\n"
-		   "                                   prove the store extends an older checkpoint\n");
+		   "                                   prove the store extends an older checkpoint\n"
+		   "%s", sealctl_search_usage);
 }
 
 int
@@ -810,6 +814,12 @@ main(int argc, char **argv)
 		return cmd_check_proof(argc - 1, argv + 1);
 	if (strcmp(argv[1], "consistency") == 0)
 		return cmd_consistency(argc - 1, argv + 1);
+	if (strcmp(argv[1], "search") == 0)
+		return cmd_search(argc - 1, argv + 1);
+	if (strcmp(argv[1], "tail") == 0)
+		return cmd_tail(argc - 1, argv + 1);
+	if (strcmp(argv[1], "rebuild-index") == 0)
+		return cmd_rebuild_index(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return 0;

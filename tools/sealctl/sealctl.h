@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The sealcap authors
+ */
+#ifndef SEALCTL_H
+#define SEALCTL_H
+
+/* Commands of sealctl that live outside main.c.  Each returns the exit status. */
+
+int cmd_search(int argc, char **argv);        /* search.c */
+int cmd_tail(int argc, char **argv);          /* search.c */
+int cmd_rebuild_index(int argc, char **argv); /* search.c */
+
+/* Usage lines of those commands, for sealctl's help. */
+extern const char sealctl_search_usage[];
+
+#endif
