@@ -912,7 +912,8 @@ run_ordered(struct sc_search *s, uint64_t limit, sc_hit_fn fn, void *arg)
 	uint64_t done = 0;
 	int rc = 0;
 
-	qsort(s->c, s->nc, sizeof(*s->c), s->desc ? cmp_cand_desc : cmp_cand_asc);
+	if (s->nc > 1)
+		qsort(s->c, s->nc, sizeof(*s->c), s->desc ? cmp_cand_desc : cmp_cand_asc);
 	for (;;) {
 		struct oblk *t;
 

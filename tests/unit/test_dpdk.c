@@ -58,7 +58,16 @@
 #define GEN SC_BUILD_ROOT "/tools/sealcap-gen/sealcap-gen"
 
 /* The issue asks 2,000,000; it runs in about 10 s here (2 cores). */
+/*
+ * The issue's 2,000,000 in the normal build; under AddressSanitizer (every
+ * memory access checked, several times slower) a quarter, so the suite
+ * stays inside its timeout on a shared machine.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define MEMIF_COUNT 500000
+#else
 #define MEMIF_COUNT 2000000
+#endif
 #define EAL_COMMON "--no-huge --no-shconf --no-pci --no-telemetry --log-level=error"
 
 extern char **environ;

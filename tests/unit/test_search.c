@@ -424,7 +424,8 @@ brute(const struct oq *q, struct orec **res)
 	iconv_close(sc.cd);
 	sc_hasher_free(hs);
 	sc_store_reader_close(r);
-	qsort(sc.v, sc.n, sizeof(*sc.v), cmp_orec);
+	if (sc.n > 1)
+		qsort(sc.v, sc.n, sizeof(*sc.v), cmp_orec);
 	*res = sc.v;
 	return sc.n;
 }

@@ -1122,7 +1122,7 @@ Test(socket, hostile_datagrams_are_stored_as_sent)
 #undef HOSTILE
 	/* [x a="1"] repeated to the largest datagram. */
 	n = (size_t)snprintf((char *)sd, sizeof(sd), "<13>1 2026-01-01T00:00:00Z h a - - ");
-	while (n + 10 < 65000) {
+	while (n + 9 + 4 <= sizeof(sd)) {
 		memcpy(sd + n, "[x a=\"1\"]", 9);
 		n += 9;
 	}
