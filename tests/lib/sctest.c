@@ -5,7 +5,9 @@
 #include <inttypes.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,10 +120,37 @@ kid_forget(pid_t pid)
 			kids[i] = 0;
 }
 
-int
-sct_spawn(const char *const *argv, const char *outfile, const char *errfile)
+/*
+ * The child side of every fork here: die with the test process, and enter
+ * network namespace @p ns (/run/netns/NS) when not NULL.  @return false
+ * (message on stderr) when the child must give up.
+ */
+static bool
+child_prepare(pid_t parent, const char *ns)
 {
-	pid_t parent = getpid(), pid;
+	char path[128];
+	int fd;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		return false;
+	if (ns == NULL)
+		return true;
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
+		dprintf(2, "setns %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+/* fork(), the child prepared; the parent remembers it. */
+static pid_t
+fork_child(void)
+{
+	pid_t pid;
 	int slot;
 
 	for (slot = 0; slot < SCT_KIDS && kids[slot] != 0; slot++)
@@ -130,27 +159,58 @@ sct_spawn(const char *const *argv, const char *outfile, const char *errfile)
 	fflush(NULL);
 	pid = fork();
 	cr_assert(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0)
+		return 0;
+	kids[slot] = pid;
+	return pid;
+}
+
+int
+sct_spawn_ns(const char *ns, const char *const *argv, const char *outfile, const char *errfile)
+{
+	pid_t parent = getpid(), pid = fork_child();
+
 	if (pid == 0) {
 		int o = open(outfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		/* One file for both: one descriptor, so they do not overwrite each other. */
+		int e = strcmp(outfile, errfile) == 0 ? o :
+			open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		int nul = open("/dev/null", O_RDONLY);
 		sigset_t none;
 
 		if (o < 0 || e < 0 || nul < 0)
 			_exit(126);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
+		dup2(e, 2);
+		if (!child_prepare(parent, ns))
 			_exit(126);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
 		dup2(nul, 0);
 		dup2(o, 1);
-		dup2(e, 2);
 		execv(argv[0], (char *const *)(uintptr_t)argv);
+		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	kids[slot] = pid;
+	return pid;
+}
+
+int
+sct_spawn(const char *const *argv, const char *outfile, const char *errfile)
+{
+	return sct_spawn_ns(NULL, argv, outfile, errfile);
+}
+
+int
+sct_fork_ns(const char *ns, int (*fn)(void *), void *arg)
+{
+	pid_t parent = getpid(), pid = fork_child();
+
+	if (pid == 0) {
+		if (!child_prepare(parent, ns))
+			_exit(126);
+		_exit(fn(arg));
+	}
 	return pid;
 }
 

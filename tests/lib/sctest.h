@@ -33,6 +33,14 @@ char *sct_slurp_live(const char *path);
  * (PR_SET_PDEATHSIG) and is remembered for sct_kill_children().
  */
 int sct_spawn(const char *const *argv, const char *outfile, const char *errfile);
+/*
+ * sct_spawn() inside network namespace @p ns (/run/netns/NS; NULL: this
+ * one).  @p errfile may name @p outfile: both streams then share it.
+ */
+int sct_spawn_ns(const char *ns, const char *const *argv, const char *outfile,
+		 const char *errfile);
+/* Run fn(arg) in a child (in namespace @p ns unless NULL) that exits with its result; remembered. */
+int sct_fork_ns(const char *ns, int (*fn)(void *), void *arg);
 /* Wait up to @p ms for @p pid.  @return 1 (status in *st) when it exited, else 0. */
 int sct_wait(int pid, int *st, unsigned ms);
 /* SIGKILL and reap every child sct_spawn started that is still running. */

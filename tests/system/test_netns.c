@@ -85,67 +85,12 @@
 static const char eal_args[] =
 	"-l 0 --no-huge -m 128 --no-shconf --no-pci --no-telemetry --log-level=error";
 
-extern char **environ;
-
 static char tmp[256];
 static char ns_s[32], ns_c[32];           /* namespaces */
 static char if_s[16], if_c[16];           /* the veth pair */
 static bool made_ns;
 static int lock_fd = -1;
 static char store[300];
-
-/* ---- children: started here, ended here, by PID ---------------------------- */
-
-#define MAX_KIDS 16
-static pid_t kids[MAX_KIDS];
-
-static void
-kid_add(pid_t pid)
-{
-	for (int i = 0; i < MAX_KIDS; i++)
-		if (kids[i] == 0) {
-			kids[i] = pid;
-			return;
-		}
-	cr_assert_fail("too many children");
-}
-
-static void
-kid_forget(pid_t pid)
-{
-	for (int i = 0; i < MAX_KIDS; i++)
-		if (kids[i] == pid)
-			kids[i] = 0;
-}
-
-static void
-kill_kids(void)
-{
-	for (int i = 0; i < MAX_KIDS; i++) {
-		if (kids[i] > 0) {
-			kill(kids[i], SIGKILL);
-			waitpid(kids[i], NULL, 0);
-			kids[i] = 0;
-		}
-	}
-}
-
-static void
-sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *
 in_tmp(const char *name)
@@ -184,58 +129,6 @@ find_prog(const char *name)
 	return NULL;
 }
 
-/* Start argv with stdout/stderr to files; the child dies with this process. */
-static pid_t
-spawn(const char *const *argv, const char *outfile, const char *errfile)
-{
-	pid_t parent = getpid(), pid;
-
-	fflush(NULL);
-	pid = fork();
-	cr_assert(pid >= 0, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		int o = open(outfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int nul = open("/dev/null", O_RDONLY);
-		sigset_t none;
-
-		if (o < 0 || e < 0 || nul < 0)
-			_exit(126);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(126);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		dup2(nul, 0);
-		dup2(o, 1);
-		dup2(e, 2);
-		execve(argv[0], (char *const *)(uintptr_t)argv, environ);
-		_exit(127);
-	}
-	kid_add(pid);
-	return pid;
-}
-
-static bool
-wait_for(pid_t pid, int *st, unsigned ms)
-{
-	int64_t end = mono_ms() + ms;
-
-	for (;;) {
-		pid_t r = waitpid(pid, st, WNOHANG);
-
-		if (r == pid) {
-			kid_forget(pid);
-			return true;
-		}
-		cr_assert(r == 0, "waitpid(%d): %s", (int)pid, strerror(errno));
-		if (mono_ms() >= end)
-			return false;
-		sleep_ms(10);
-	}
-}
-
 /* Output of the last run(). */
 static char *out, *err;
 
@@ -244,15 +137,15 @@ static int
 run(const char *const *argv, unsigned secs)
 {
 	const char *o = in_tmp("run.out"), *e = in_tmp("run.err");
-	pid_t pid = spawn(argv, o, e);
+	pid_t pid = sct_spawn(argv, o, e);
 	int st = 0;
 
 	free(out);
 	free(err);
 	out = err = NULL;
-	if (!wait_for(pid, &st, secs * 1000)) {
+	if (!sct_wait(pid, &st, secs * 1000)) {
 		kill(pid, SIGKILL);
-		wait_for(pid, &st, 10000);
+		sct_wait(pid, &st, 10000);
 		err = sct_slurp_live(e);
 		cr_assert_fail("%s did not finish in %u s; stderr:\n%s", argv[0], secs, err);
 	}
@@ -293,38 +186,12 @@ num_after(const char *text, const char *key)
 	return p ? (int64_t)strtoll(p + strlen(key), NULL, 10) : -1;
 }
 
-/* Run @p fn in a child inside network namespace @p ns; @return its PID. */
-static pid_t
-fork_in_ns(const char *ns, int (*fn)(void *), void *arg)
-{
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	cr_assert(pid >= 0, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		char path[128];
-		int fd;
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		snprintf(path, sizeof(path), "/run/netns/%s", ns);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
-			fprintf(stderr, "setns %s: %s\n", path, strerror(errno));
-			_exit(120);
-		}
-		_exit(fn(arg));
-	}
-	kid_add(pid);
-	return pid;
-}
-
 static int
 wait_child(pid_t pid, unsigned secs)
 {
 	int st = 0;
 
-	cr_assert(wait_for(pid, &st, secs * 1000), "child %d still running after %u s", (int)pid,
+	cr_assert(sct_wait(pid, &st, secs * 1000), "child %d still running after %u s", (int)pid,
 		  secs);
 	cr_assert(WIFEXITED(st), "child died (status 0x%x)", st);
 	return WEXITSTATUS(st);
@@ -359,7 +226,7 @@ setup(void)
 	const char *p;
 
 	if (!registered) {
-		atexit(kill_kids);
+		atexit(sct_kill_children);
 		registered = true;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -427,7 +294,7 @@ setup(void)
 static void
 teardown(void)
 {
-	kill_kids();
+	sct_kill_children();
 	if (made_ns) {
 		/* Deleting the server namespace removes the veth pair with it. */
 		sh("ip netns del %s; ip netns del %s", ns_s, ns_c);
@@ -462,14 +329,14 @@ engine_start(const char *const *extra, unsigned nlisten)
 				 "--af-xdp", if_s, "--dpdk-args", eal_args, "--idle-sleep-us", "20" };
 	size_t n = 13;
 	char *e = NULL;
-	int64_t end = mono_ms() + 60000;
+	int64_t end = sct_mono_ms() + 60000;
 
 	while (*extra && n < 63)
 		argv[n++] = *extra++;
 	argv[n] = NULL;
 	/* A previous run's lines must not pass for this one's. */
 	unlink(in_tmp("engine.err"));
-	engine_pid = spawn(argv, in_tmp("engine.out"), in_tmp("engine.err"));
+	engine_pid = sct_spawn(argv, in_tmp("engine.out"), in_tmp("engine.err"));
 	for (;;) {
 		unsigned lines = 0;
 		int st;
@@ -480,12 +347,12 @@ engine_start(const char *const *extra, unsigned nlisten)
 			lines++;
 		if (strstr(e, "sealcap: af_xdp on ") != NULL && lines >= nlisten)
 			return e;
-		if (wait_for(engine_pid, &st, 0)) {
+		if (sct_wait(engine_pid, &st, 0)) {
 			engine_pid = 0;
 			cr_assert_fail("sealcap exited (status 0x%x) before it was ready:\n%s", st, e);
 		}
-		cr_assert(mono_ms() < end, "sealcap not ready after 60 s:\n%s", e);
-		sleep_ms(20);
+		cr_assert(sct_mono_ms() < end, "sealcap not ready after 60 s:\n%s", e);
+		sct_sleep_ms(20);
 	}
 }
 
@@ -498,7 +365,7 @@ engine_stop(void)
 
 	cr_assert(engine_pid > 0);
 	cr_assert_eq(kill(engine_pid, SIGTERM), 0);
-	if (!wait_for(engine_pid, &st, 120000)) {
+	if (!sct_wait(engine_pid, &st, 120000)) {
 		e = sct_slurp_live(in_tmp("engine.err"));
 		cr_assert_fail("sealcap still running 120 s after SIGTERM:\n%s", e);
 	}
@@ -526,7 +393,7 @@ expect_ping(const char *what, const char *const *args)
 	const char *argv[16] = { find_prog("ip"), "netns", "exec", ns_c, find_prog("ping"), "-c", "2",
 				 "-i", "0.2", "-W", "1" };
 	size_t n = 11;
-	int64_t end = mono_ms() + 20000;
+	int64_t end = sct_mono_ms() + 20000;
 	int rc;
 
 	while (*args && n < 15)
@@ -536,8 +403,8 @@ expect_ping(const char *what, const char *const *args)
 		rc = run(argv, 60);
 		if (rc == 0)
 			break;
-		sleep_ms(200);
-	} while (mono_ms() < end);
+		sct_sleep_ms(200);
+	} while (sct_mono_ms() < end);
 	cr_expect_eq(rc, 0, "ping %s: no answer from the server's kernel:\n%s%s", what, out, err);
 	if (rc == 0)
 		cr_log_info("ping %s: %s", what, strstr(out, "packets transmitted") ?
@@ -601,7 +468,7 @@ send_v6(void *arg)
 			return 1;
 		}
 		if (i % 50 == 0)
-			sleep_ms(10);
+			sct_sleep_ms(10);
 	}
 	/* Fragments behind a hop-by-hop header. */
 	memset(msg, 'v', sizeof(msg));
@@ -723,7 +590,7 @@ send_tagged(void *arg)
 			return 1;
 		}
 		if (n % 50 == 0)
-			sleep_ms(10);
+			sct_sleep_ms(10);
 	}
 	return 0;
 }
@@ -849,35 +716,7 @@ tally_one(const struct sc_record *r, uint32_t i, void *a)
 static void
 walk_store(struct tally *t)
 {
-	char e[512];
-	struct sc_store_reader *r = sc_store_reader_open(store, e, sizeof(e));
-	struct sc_hasher *hs = sc_hasher_new();
-	struct sc_block_hdr h;
-	struct sc_store_pos pos;
-	const uint8_t *stored;
-	enum sc_error er;
-	uint8_t *p = NULL;
-	size_t cap = 0;
-	int rc;
-
-	cr_assert(r != NULL, "%s: %s", store, e);
-	cr_assert(hs != NULL);
-	while ((rc = sc_store_read(r, &h, &stored, &pos, &er)) == 1) {
-		if (h.payload_len > cap) {
-			cap = h.payload_len;
-			p = realloc(p, cap);
-			cr_assert(p != NULL);
-		}
-		cr_assert_eq(sc_block_open(hs, &h, stored, p, h.payload_len), SC_E_OK,
-			     "block %" PRIu64 " does not open", h.log_index);
-		cr_assert_eq(sc_block_foreach(p, h.payload_len, tally_one, t), 0,
-			     "block %" PRIu64 ": bad record", h.log_index);
-	}
-	cr_assert_eq(rc, 0, "store damaged at segment %u offset %" PRIu64 ": %s", pos.segment,
-		     pos.offset, sc_error_name(er));
-	free(p);
-	sc_hasher_free(hs);
-	sc_store_reader_close(r);
+	sct_store_foreach(store, tally_one, t);
 }
 
 /* ---- the tests ------------------------------------------------------------------------ */
@@ -933,19 +772,19 @@ Test(af_xdp, steers_syslog_kernel_keeps_the_rest)
 	/* UDP syslog: to DPDK.  sealcap-gen stops on ICMP port unreachable, i.e. if the kernel got it. */
 	gen("udp://169.254.88.2:514", N_MAIN, NULL);
 	gen("udp://169.254.88.2:1514", N_SIDE, NULL);
-	cr_assert_eq(wait_child(fork_in_ns(ns_c, send_tagged, &vlan), 60), 0, "802.1Q sender failed");
-	cr_assert_eq(wait_child(fork_in_ns(ns_c, send_tagged, &qinq), 60), 0, "QinQ sender failed");
+	cr_assert_eq(wait_child(sct_fork_ns(ns_c, send_tagged, &vlan), 60), 0, "802.1Q sender failed");
+	cr_assert_eq(wait_child(sct_fork_ns(ns_c, send_tagged, &qinq), 60), 0, "QinQ sender failed");
 	/* Tagged, not syslog: to the kernel (which has no VLAN 42 and drops it). */
-	cr_assert_eq(wait_child(fork_in_ns(ns_c, send_tagged, &other), 60), 0, "sender failed");
-	cr_assert_eq(wait_child(fork_in_ns(ns_c, send_v6, NULL), 60), 0, "IPv6 sender failed");
-	cr_assert_eq(wait_child(fork_in_ns(ns_c, send_big4, (void *)(uintptr_t)514), 60), 0,
+	cr_assert_eq(wait_child(sct_fork_ns(ns_c, send_tagged, &other), 60), 0, "sender failed");
+	cr_assert_eq(wait_child(sct_fork_ns(ns_c, send_v6, NULL), 60), 0, "IPv6 sender failed");
+	cr_assert_eq(wait_child(sct_fork_ns(ns_c, send_big4, (void *)(uintptr_t)514), 60), 0,
 		     "fragmented syslog sender failed");
 
 	/* UDP to another port, in fragments: the kernel reassembles it for its socket. */
 	cr_assert_eq(pipe(ready_pipe), 0);
-	rx = fork_in_ns(ns_s, recv_kernel_udp, NULL);
+	rx = sct_fork_ns(ns_s, recv_kernel_udp, NULL);
 	cr_assert_eq(read(ready_pipe[0], &c, 1), 1, "kernel UDP receiver did not start");
-	cr_assert_eq(wait_child(fork_in_ns(ns_c, send_big4, (void *)(uintptr_t)KERNEL_UDP_PORT), 60), 0,
+	cr_assert_eq(wait_child(sct_fork_ns(ns_c, send_big4, (void *)(uintptr_t)KERNEL_UDP_PORT), 60), 0,
 		     "non-syslog sender failed");
 	cr_expect_eq(wait_child(rx, 60), 0,
 		     "a kernel socket on UDP %u did not get the fragmented datagram whole (3: nothing, "
@@ -956,7 +795,7 @@ Test(af_xdp, steers_syslog_kernel_keeps_the_rest)
 	/* TCP syslog to 514: the kernel's, through the socket driver. */
 	gen("tcp://169.254.88.2:514", N_TCP, (const char *const[]){ "--connections", "2", NULL });
 
-	sleep_ms(500);
+	sct_sleep_ms(500);
 	e = engine_stop();
 	d = strstr(e, "sealcap: driver dpdk: ");
 	cr_assert(d != NULL, "no dpdk stats line:\n%s", e);
@@ -1020,7 +859,7 @@ Test(af_xdp, refuses_an_interface_running_xdp)
 	cr_assert(xdp_attached());
 	/* SIGKILL: nothing detaches the program. */
 	kill(engine_pid, SIGKILL);
-	cr_assert(wait_for(engine_pid, &st, 30000));
+	cr_assert(sct_wait(engine_pid, &st, 30000));
 	engine_pid = 0;
 	cr_assert(xdp_attached(), "the program went away with SIGKILL? %s", out);
 

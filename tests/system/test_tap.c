@@ -72,28 +72,9 @@
 /* Waiting for things that must happen; a slow shared machine only makes them later. */
 #define DEADLINE_MS 60000
 
-extern char **environ;
-
 static char tmp[256];
 static char ns_a[32], ns_b[32], veth_a[16], veth_b[16], tap[16];
 static pid_t engine_pid, watchdog_pid;
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
 
 static const char *
 in_tmp(const char *name)
@@ -134,73 +115,28 @@ find_prog(const char *name)
 
 /* ---- processes: started here, ended here, by PID ------------------------------- */
 
-/*
- * Start argv (argv[0] a path) inside network namespace @p ns (NULL: this
- * one) with stdout and stderr into TMP/@p tag.log.  The child dies with
- * this test process (PR_SET_PDEATHSIG).
- */
+/* Start argv (argv[0] a path) in namespace @p ns (NULL: this one), output in TMP/@p tag.log. */
 static pid_t
 spawn_in(const char *ns, const char *tag, const char *const *argv)
 {
-	char log[64], nsfile[64];
-	pid_t parent = getpid(), pid;
+	char log[64];
 
 	snprintf(log, sizeof(log), "%s.log", tag);
-	snprintf(nsfile, sizeof(nsfile), "/run/netns/%s", ns ? ns : "");
-	fflush(NULL);
-	pid = fork();
-	cr_assert(pid >= 0, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		int o = open(in_tmp(log), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int nul = open("/dev/null", O_RDONLY);
-		sigset_t none;
-
-		if (o < 0 || nul < 0)
-			_exit(126);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(126);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		dup2(nul, 0);
-		dup2(o, 1);
-		dup2(o, 2);
-		if (ns != NULL) {
-			int fd = open(nsfile, O_RDONLY | O_CLOEXEC);
-
-			if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
-				dprintf(2, "setns %s: %s\n", nsfile, strerror(errno));
-				_exit(126);
-			}
-			close(fd);
-		}
-		execve(argv[0], (char *const *)(uintptr_t)argv, environ);
-		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	return pid;
+	return sct_spawn_ns(ns, argv, in_tmp(log), in_tmp(log));
 }
 
 /* Wait up to @p ms for @p pid; then SIGKILL it.  @return exit status, -1 if it did not exit. */
 static int
 wait_pid(pid_t pid, unsigned ms)
 {
-	int64_t end = mono_ms() + ms;
 	int st;
 
-	for (;;) {
-		pid_t r = waitpid(pid, &st, WNOHANG);
-
-		if (r == pid)
-			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-		cr_assert(r == 0, "waitpid(%d): %s", (int)pid, strerror(errno));
-		if (mono_ms() >= end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			return -1;
-		}
-		sleep_ms(10);
+	if (!sct_wait(pid, &st, ms)) {
+		kill(pid, SIGKILL);
+		cr_assert(sct_wait(pid, &st, 600000), "%d survives SIGKILL", (int)pid);
+		return -1;
 	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 static char *
@@ -314,11 +250,9 @@ setup(void)
 static void
 teardown(void)
 {
-	if (engine_pid > 0) {
-		kill(engine_pid, SIGKILL);
-		waitpid(engine_pid, NULL, 0);
-		engine_pid = 0;
-	}
+	/* The engine and anything else spawned, before its namespace goes. */
+	sct_kill_children();
+	engine_pid = 0;
 	/* Deleting a namespace removes its veth end (and so the pair). */
 	netns_del(ns_a);
 	netns_del(ns_b);
@@ -471,37 +405,9 @@ take_record(const struct sc_record *r, uint32_t i, void *arg)
 static void
 read_store(const char *dir, struct seen *v)
 {
-	char e[512];
-	struct sc_store_reader *r = sc_store_reader_open(dir, e, sizeof(e));
-	struct sc_hasher *hs = sc_hasher_new();
-	struct sc_block_hdr h;
-	struct sc_store_pos pos;
-	const uint8_t *stored;
-	enum sc_error er;
-	uint8_t *p = NULL;
-	size_t cap = 0;
-	int rc;
-
-	cr_assert(r != NULL, "%s", e);
-	cr_assert(hs != NULL);
-	while ((rc = sc_store_read(r, &h, &stored, &pos, &er)) == 1) {
-		if (h.payload_len > cap) {
-			cap = h.payload_len;
-			p = realloc(p, cap);
-			cr_assert(p != NULL);
-		}
-		cr_assert_eq(sc_block_open(hs, &h, stored, p, h.payload_len), SC_E_OK, "block %" PRIu64,
-			     h.log_index);
-		cr_assert_eq(sc_block_foreach(p, h.payload_len, take_record, v), 0);
-	}
-	cr_assert_eq(rc, 0, "store damaged at segment %u offset %" PRIu64 ": %s", pos.segment,
-		     pos.offset, sc_error_name(er));
-	free(p);
-	sc_hasher_free(hs);
-	sc_store_reader_close(r);
+	sct_store_foreach(dir, take_record, v);
 }
 
-/* Seqs 1..count each exactly once in @p copies; @return how many were not. */
 static uint64_t
 count_not_once(const uint8_t *copies, uint64_t count, uint64_t *missing, uint64_t *dup)
 {
@@ -528,7 +434,7 @@ num_after(const char *text, const char *key)
 static void
 ping_until_answered(const char *addr, bool v6)
 {
-	int64_t end = mono_ms() + DEADLINE_MS;
+	int64_t end = sct_mono_ms() + DEADLINE_MS;
 	char *out = NULL;
 	int rc;
 
@@ -536,9 +442,9 @@ ping_until_answered(const char *addr, bool v6)
 		free(out);
 		rc = RUN_IN(ns_a, "ping", &out, find_prog("ping"), v6 ? "-6" : "-4", "-n", "-c", "1", "-W",
 			    "1", addr);
-		if (rc == 0 || mono_ms() >= end)
+		if (rc == 0 || sct_mono_ms() >= end)
 			break;
-		sleep_ms(200);
+		sct_sleep_ms(200);
 	}
 	cr_assert_eq(rc, 0, "%s never answered a ping through the exception path: %s\nsealcap:\n%s",
 		     addr, out, log_of("sealcap"));
@@ -593,18 +499,18 @@ exception_path(unsigned queues)
 	/* Ready: the TAP is up with its addresses, and the socket driver listens on it. */
 	snprintf(exp, sizeof(exp), "exception path: TAP %s (169.254.77.2/24, fe80::77:2/64), mac "
 		 TAP_MAC " (--exception-mac), mtu 1500, %u queue", tap, queues);
-	end = mono_ms() + DEADLINE_MS;
+	end = sct_mono_ms() + DEADLINE_MS;
 	for (;;) {
 		char *s = log_of("sealcap");
 		bool ready = strstr(s, exp) && strstr(s, "listening on tcp://169.254.77.2:6514");
 
-		cr_assert(ready || waitpid(engine_pid, NULL, WNOHANG) == 0,
+		cr_assert(ready || !sct_wait(engine_pid, NULL, 0),
 			  "sealcap exited before it was ready:\n%s", s);
-		cr_assert(ready || mono_ms() < end, "sealcap not ready (no '%s'):\n%s", exp, s);
+		cr_assert(ready || sct_mono_ms() < end, "sealcap not ready (no '%s'):\n%s", exp, s);
 		free(s);
 		if (ready)
 			break;
-		sleep_ms(50);
+		sct_sleep_ms(50);
 	}
 
 	/* ARP (and ND) answered through the exception path, by the TAP's MAC. */

@@ -729,33 +729,8 @@ take_record(const struct sc_record *r, uint32_t i, void *arg)
 static void
 read_store(struct recs *v)
 {
-	char e[512];
-	struct sc_store_reader *r = sc_store_reader_open(store, e, sizeof(e));
-	struct sc_hasher *hs = sc_hasher_new();
-	struct sc_block_hdr h;
-	struct sc_store_pos pos;
-	const uint8_t *stored;
-	enum sc_error er;
-	uint8_t *p = NULL;
-	size_t pcap = 0;
-	int rc;
-
 	memset(v, 0, sizeof(*v));
-	cr_assert_not_null(r, "%s", e);
-	cr_assert_not_null(hs);
-	while ((rc = sc_store_read(r, &h, &stored, &pos, &er)) == 1) {
-		if (h.payload_len > pcap) {
-			pcap = h.payload_len;
-			p = realloc(p, pcap);
-			cr_assert_not_null(p);
-		}
-		cr_assert_eq(sc_block_open(hs, &h, stored, p, h.payload_len), SC_E_OK);
-		cr_assert_eq(sc_block_foreach(p, h.payload_len, take_record, v), 0);
-	}
-	cr_assert_eq(rc, 0, "store damaged: %s", sc_error_name(er));
-	free(p);
-	sc_hasher_free(hs);
-	sc_store_reader_close(r);
+	sct_store_foreach(store, take_record, v);
 	/* The engine's own start and stop events at least. */
 	cr_expect_geq(v->events, 2);
 }

@@ -257,30 +257,8 @@ recs_free(struct recs *v)
 static void
 read_store(struct recs *v)
 {
-	char e[512];
-	struct sc_store_reader *r = sc_store_reader_open(store, e, sizeof(e));
-	struct sc_hasher *hs = sc_hasher_new();
-	struct sc_block_hdr h;
-	struct sc_store_pos pos;
-	const uint8_t *stored;
-	enum sc_error er;
-	int rc;
-
 	memset(v, 0, sizeof(*v));
-	cr_assert(r != NULL, "%s", e);
-	cr_assert(hs != NULL);
-	while ((rc = sc_store_read(r, &h, &stored, &pos, &er)) == 1) {
-		uint8_t *p = malloc(h.payload_len ? h.payload_len : 1);
-
-		cr_assert(p != NULL);
-		cr_assert_eq(sc_block_open(hs, &h, stored, p, h.payload_len), SC_E_OK);
-		cr_assert_eq(sc_block_foreach(p, h.payload_len, take, v), 0);
-		free(p);
-	}
-	cr_assert_eq(rc, 0, "store damaged at segment %u offset %" PRIu64 ": %s", pos.segment,
-		     pos.offset, sc_error_name(er));
-	sc_hasher_free(hs);
-	sc_store_reader_close(r);
+	sct_store_foreach(store, take, v);
 }
 
 static int
