@@ -19,6 +19,7 @@
 #include <rte_hash_crc.h>
 #include <rte_ring.h>
 
+#include <sealcap/crypt.h>
 #include <sealcap/engine.h>
 #include <sealcap/keys.h>
 #include <sealcap/syslog.h>
@@ -106,6 +107,9 @@ struct lane {
 	unsigned id;
 	pthread_t thread;
 	struct sc_block_builder *b;
+	struct sc_block_cipher *cipher;     /* --encrypt-key: this lane's run cipher */
+	struct sealed *spare;               /* buffer kept after a failed seal */
+	atomic_uint_fast64_t enc_drops;     /* records lost to encryption failure */
 	struct rte_ring *free_sealed;       /* writer -> lane, SP/SC */
 	struct sealed *sealed;              /* the buffers, for free */
 	struct sc_clock_info clock;         /* of the open block */
@@ -149,6 +153,9 @@ struct sc_engine {
 	atomic_uint_fast64_t blocks, raw_bytes, stored_bytes, synced, wrecords;
 	atomic_uint_fast64_t checkpoints, signed_blocks;
 	atomic_int_fast64_t key_epoch;
+	/* encryption: the key's id and this run's salt (public) */
+	uint8_t enc_id[SC_ENC_KEYID_LEN];
+	uint8_t enc_salt[SC_ENC_SALT_LEN];
 	/* signing (writer thread only, after create) */
 	struct sc_sign_key *key;
 	int64_t next_ckpt;                  /* mono ns of the next checkpoint */
@@ -557,6 +564,23 @@ sc_rx_pending(const struct sc_rx *rx)
 
 /* ---- sealer lanes -------------------------------------------------------- */
 
+/*
+ * Encryption failed inside OpenSSL (it does not, short of memory
+ * corruption): the records are never written in clear.  They are dropped
+ * and counted (sealed later as a write_error gap), and the lane keeps the
+ * buffer for its next block.
+ */
+static void __attribute__((noinline))
+lane_seal_failed(struct lane *l, struct sealed *s)
+{
+	uint32_t n = sc_block_count(l->b);
+
+	fprintf(stderr, "sealcap: lane %u: encryption failed: %u records dropped\n", l->id, n);
+	atomic_fetch_add_explicit(&l->enc_drops, n, memory_order_relaxed);
+	sc_block_builder_drop(l->b);
+	l->spare = s;
+}
+
 static void
 lane_seal(struct lane *l)
 {
@@ -567,10 +591,18 @@ lane_seal(struct lane *l)
 	if (sc_block_count(l->b) == 0)
 		return;
 	/* Backpressure: wait for the writer to hand a buffer back. */
-	while (rte_ring_sc_dequeue(l->free_sealed, &p) != 0)
-		nap();
+	if (unlikely(l->spare != NULL)) {
+		p = l->spare;
+		l->spare = NULL;
+	} else {
+		while (rte_ring_sc_dequeue(l->free_sealed, &p) != 0)
+			nap();
+	}
 	s = p;
-	sc_block_seal(l->b, &l->clock, &s->hdr, s->stored);
+	if (unlikely(sc_block_seal(l->b, &l->clock, &s->hdr, s->stored) != 0)) {
+		lane_seal_failed(l, s);
+		return;
+	}
 	l->records += s->hdr.count;
 	while (rte_ring_mp_enqueue(e->to_writer, s) != 0)
 		nap();
@@ -610,6 +642,17 @@ lane_add(struct lane *l, const struct entry *en, const struct sc_clock_info *clk
 	memcpy(r.field, sl.field, sizeof(r.field));
 	r.raw = bytes;
 	r.raw_len = en->len;
+	/*
+	 * Encrypted: engine events get blocks of their own, left in clear
+	 * (verify reads retention and gap events without the key); one
+	 * message in a block makes it secret.
+	 */
+	if (l->cipher != NULL && sc_block_count(l->b) != 0 &&
+	    sc_block_events_only(l->b) != ((r.flags & SC_REC_EVENT) != 0)) {
+		lane_seal(l);
+		l->clock = *clk;
+		l->opened_mono = mono_ns();
+	}
 	if (sc_block_add(l->b, &r) == -E2BIG) {
 		lane_seal(l);
 		l->clock = *clk;
@@ -849,10 +892,48 @@ setup_signing(struct sc_engine *e, char *err, size_t errlen)
 
 /* ---- life ---------------------------------------------------------------- */
 
+/*
+ * --encrypt-key: read the key (mode checked) and draw this run's salt.  The
+ * lanes derive their run cipher from it; the key itself is freed (cleansed)
+ * once they have, so the running engine holds only AES key schedules of
+ * this run's key.
+ */
+static struct sc_enc_key *
+setup_encryption(struct sc_engine *e, char *err, size_t errlen)
+{
+	struct sc_enc_key *k;
+	char msg[400];
+
+	if (e->cfg.encrypt_key == NULL)
+		return NULL;
+	if (sc_store_version(e->store) < 3) {
+		snprintf(err, errlen, "--encrypt-key: %s is a store of format %d, made by an older "
+			 "sealcap, whose readers know no encrypted blocks; start a new store for "
+			 "encryption", e->dir, sc_store_version(e->store));
+		errno = EINVAL;
+		return NULL;
+	}
+	k = sc_enc_key_load(e->cfg.encrypt_key, msg, sizeof(msg));
+	if (k == NULL) {
+		snprintf(err, errlen, "--encrypt-key %s", msg);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (sc_enc_run_salt(e->enc_salt) != 0) {
+		snprintf(err, errlen, "--encrypt-key: no random salt from OpenSSL");
+		sc_enc_key_free(k);
+		errno = EIO;
+		return NULL;
+	}
+	memcpy(e->enc_id, sc_enc_key_id(k), SC_ENC_KEYID_LEN);
+	return k;
+}
+
 struct sc_engine *
 sc_engine_create(const struct sc_engine_config *cfg, char *err, size_t errlen)
 {
 	struct sc_engine *e;
+	struct sc_enc_key *ek = NULL;
 	size_t nb;
 	int rc;
 
@@ -884,6 +965,9 @@ sc_engine_create(const struct sc_engine_config *cfg, char *err, size_t errlen)
 		goto fail;
 	if (setup_signing(e, err, errlen) != 0)
 		goto fail;
+	ek = setup_encryption(e, err, errlen);
+	if (ek == NULL && cfg->encrypt_key != NULL)
+		goto fail;
 	e->sources = sc_sources_new(cfg->max_sources ? cfg->max_sources : 65536);
 	if (e->sources == NULL)
 		goto nomem;
@@ -911,6 +995,14 @@ sc_engine_create(const struct sc_engine_config *cfg, char *err, size_t errlen)
 			goto fail;
 		}
 		sc_block_builder_resume(l->b, st->next_rec_seq);
+		if (ek != NULL) {
+			l->cipher = sc_block_cipher_new(ek, e->enc_salt, i);
+			if (l->cipher == NULL) {
+				snprintf(err, errlen, "--encrypt-key: cannot set up AES-256-GCM (OpenSSL)");
+				goto fail;
+			}
+			sc_block_builder_set_cipher(l->b, l->cipher);
+		}
 		l->free_sealed = ring_new("sealed", pow2_at_least(e->cfg.sealed_per_lane + 1),
 					  RING_F_SP_ENQ | RING_F_SC_DEQ);
 		l->sealed = calloc(e->cfg.sealed_per_lane, sizeof(*l->sealed));
@@ -925,11 +1017,13 @@ sc_engine_create(const struct sc_engine_config *cfg, char *err, size_t errlen)
 			rte_ring_sp_enqueue(l->free_sealed, &l->sealed[k]);
 		}
 	}
+	sc_enc_key_free(ek);
 	return e;
 nomem:
 	snprintf(err, errlen, "out of memory sizing pools (batches %u x %zu bytes, block-bytes %zu)",
 		 cfg->batches, cfg->batch_bytes, cfg->block_bytes);
 fail:
+	sc_enc_key_free(ek);
 	sc_engine_destroy(e);
 	return NULL;
 }
@@ -973,7 +1067,8 @@ sc_engine_stats(const struct sc_engine *e, struct sc_engine_stats *s)
 		}
 	}
 	for (unsigned l = 0; l < e->cfg.lanes; l++)
-		s->drops[SC_DROP_WRITE_ERROR] += e->lane[l].write_drops;
+		s->drops[SC_DROP_WRITE_ERROR] += e->lane[l].write_drops +
+			atomic_load_explicit(&e->lane[l].enc_drops, memory_order_relaxed);
 	/* Engine events pass through the lanes too; count messages only. */
 	{
 		uint64_t rec = atomic_load(&e->wrecords);
@@ -1207,7 +1302,7 @@ sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *const *drv, unsig
 	int64_t start = mono_ns(), last_stats = start, last_tick = start;
 	const struct sc_clock_info *clk;
 	pthread_t wt[SC_WORKERS_MAX];
-	char names[64] = "";
+	char names[64] = "", enc[80] = "\"none\"";
 	uint64_t dropped = 0;
 	bool nic_time = false;
 	unsigned nw = 0;
@@ -1261,11 +1356,20 @@ sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *const *drv, unsig
 		abort();
 	}
 	e->gap_since = sc_now_ns();
+	if (e->cfg.encrypt_key != NULL) {
+		char id[2 * SC_ENC_KEYID_LEN + 1];
+
+		sc_enc_key_id_hex(e->enc_id, id);
+		snprintf(enc, sizeof(enc), "\"aes-256-gcm\",\"key_id\":\"%s\"", id);
+		if (stats_out)
+			fprintf(stats_out, "sealcap: encrypting block payloads with AES-256-GCM, key id %s\n",
+				id);
+	}
 	event(e, "{\"event\":\"start\",\"engine\":\"sealcap %s\",\"driver\":\"%s\","
 	      "\"workers\":%u,\"lanes\":%u,\"clock\":\"%s\",\"sync\":\"%s\","
-	      "\"max_error_us\":%u,\"est_error_us\":%u,\"log_size\":%" PRIu64 "}",
+	      "\"max_error_us\":%u,\"est_error_us\":%u,\"log_size\":%" PRIu64 ",\"encryption\":%s}",
 	      SC_VERSION_STRING, names, nw, e->cfg.lanes, e->clk.name, sync_names[clk->sync & 3],
-	      clk->max_err_us, clk->est_err_us, sc_store_size(e->store));
+	      clk->max_err_us, clk->est_err_us, sc_store_size(e->store), enc);
 
 	for (;;) {
 		struct timespec ts = { 0, 10000000 };
@@ -1374,6 +1478,7 @@ sc_engine_destroy(struct sc_engine *e)
 		struct lane *ln = &e->lane[l];
 
 		sc_block_builder_free(ln->b);
+		sc_block_cipher_free(ln->cipher);
 		if (ln->sealed)
 			for (unsigned k = 0; k < e->cfg.sealed_per_lane; k++)
 				free(ln->sealed[k].stored);

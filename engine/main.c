@@ -45,7 +45,7 @@ enum {
 	O_SEGMENT_BYTES, O_SEGMENT_SECONDS, O_FSYNC, O_FSYNC_MS, O_RING_SIZE,
 	O_BATCHES, O_BATCH_BYTES, O_COUNT, O_DURATION, O_STATS_INTERVAL,
 	O_MAX_SOURCES, O_PRINT_SOURCES, O_CLOCK, O_PHC_OFFSET, O_SIGN_KEY, O_CKPT_INTERVAL,
-	O_SEAL_EPOCH, O_HELP, O_VERSION, O_DRIVER_OPT,
+	O_SEAL_EPOCH, O_ENCRYPT_KEY, O_HELP, O_VERSION, O_DRIVER_OPT,
 };
 
 static const struct {
@@ -78,6 +78,7 @@ static const struct {
 	{ "sign-key", O_SIGN_KEY, "FILE", "sign checkpoints with sign.key of sealctl keygen (mode 0600)", "none" },
 	{ "checkpoint-interval", O_CKPT_INTERVAL, "S", "sign a checkpoint this often when the store grew, and at exit", "10" },
 	{ "seal-epoch", O_SEAL_EPOCH, "S", "signing key epoch length; must match the key's", "the key's (keygen: 900)" },
+	{ "encrypt-key", O_ENCRYPT_KEY, "FILE", "encrypt block payloads (AES-256-GCM) with the key of sealctl enc-keygen (mode 0600)", "none" },
 	{ "help", O_HELP, NULL, "show this help", NULL },
 	{ "version", O_VERSION, NULL, "show the version", NULL },
 };
@@ -251,6 +252,9 @@ main(int argc, char **argv)
 			if (sc_opt_double(optarg, &cfg.checkpoint_interval_s) ||
 			    !(cfg.checkpoint_interval_s >= 0.01) || cfg.checkpoint_interval_s > 86400)
 				return bad(name, optarg, "expected 0.01..86400 seconds");
+			break;
+		case O_ENCRYPT_KEY:
+			cfg.encrypt_key = optarg;
 			break;
 		case O_SEAL_EPOCH:
 			if (sc_opt_u64(optarg, &v) || v < 1 || v > UINT32_MAX)

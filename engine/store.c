@@ -371,6 +371,7 @@ struct sc_store {
 	struct sc_store_opts o;
 	char dir[4096];
 	char origin[256];
+	int version;            /* store.json format_version */
 	struct sc_hasher *hs;
 	uint8_t id[SC_HASH_LEN];
 	struct sc_lane_state lane[SC_STORE_MAX_LANES];
@@ -609,6 +610,7 @@ sc_store_open(const struct sc_store_opts *o, struct sc_store **out, char *errbuf
 	}
 	rc = sc_store_json_read(s->dir, s->hs, s->id, s->origin, sizeof(s->origin), &version,
 				errbuf, errlen);
+	s->version = version;
 	if (rc == 0)
 		rc = store_scan(s, &hashes, errbuf, errlen);
 	if (rc == 0)
@@ -793,6 +795,8 @@ uint64_t sc_store_bytes(const struct sc_store *s) { return s->bytes; }
 uint64_t sc_store_signed(const struct sc_store *s) { return s->signed_size; }
 uint64_t sc_store_checkpoints(const struct sc_store *s) { return s->checkpoints; }
 const char *sc_store_origin(const struct sc_store *s) { return s->origin; }
+int sc_store_version(const struct sc_store *s) { return s->version; }
+const char *sc_store_dir(const struct sc_store *s) { return s->dir; }
 
 void
 sc_store_root(const struct sc_store *s, uint8_t out[SC_HASH_LEN])

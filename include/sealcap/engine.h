@@ -13,7 +13,8 @@
  * RX workers copy messages into fixed-size batches taken from a pool sized
  * at start; one SP/SC ring per (worker, lane) pair carries full batches to
  * the lane.  A sealer lane parses records into its open block and seals it
- * (Merkle root, LZ4, digest) at block_bytes or flush_ms.  Sealed blocks go
+ * (Merkle root, LZ4, AES-256-GCM with encrypt_key, digest) at block_bytes or
+ * flush_ms.  Sealed blocks go
  * through one MP/SC ring to the writer, which appends them to the store in
  * order and hands the buffers back.  Every queue is bounded; a full one
  * drops (counted) at the RX side, or waits when the driver is lossless.
@@ -52,6 +53,7 @@ struct sc_engine_config {
 	const char *sign_key;    /**< sign.key of sealctl keygen; NULL: no checkpoints */
 	double checkpoint_interval_s; /**< sign a checkpoint this often (and at exit) */
 	unsigned seal_epoch_s;   /**< epoch length the key must have; 0: the key's */
+	const char *encrypt_key; /**< key file of sealctl enc-keygen; NULL: blocks in clear */
 };
 
 /** Defaults for every knob. */

@@ -32,6 +32,9 @@ extern "C" {
 	X(DECOMPRESS,      "payload does not decompress") \
 	X(PAYLOAD_LEN,     "payload length differs from the header") \
 	X(CODEC,           "unknown codec or cipher") \
+	X(ENCRYPTED,       "payload is encrypted: no decryption key given") \
+	X(KEY_UNKNOWN,     "payload encrypted with another key than the one(s) given") \
+	X(DECRYPT,         "payload fails its AES-GCM tag with the right key (ciphertext or header changed, digests recomputed)") \
 	X(RECORD_FORMAT,   "malformed record") \
 	X(RECORD_COUNT,    "record count differs from the header") \
 	X(RECORD_ROOT,     "record Merkle root mismatch") \

@@ -792,6 +792,8 @@ expect_hdr_eq(const struct sc_block_hdr *a, const struct sc_block_hdr *b, int it
 	cr_expect_eq(a->facility_mask, b->facility_mask, "iter %d facility", iter);
 	cr_expect(memcmp(a->nonce, b->nonce, 12) == 0, "iter %d nonce", iter);
 	cr_expect(memcmp(a->tag, b->tag, 16) == 0, "iter %d tag", iter);
+	cr_expect(memcmp(a->key_id, b->key_id, 8) == 0, "iter %d key id", iter);
+	cr_expect(memcmp(a->salt, b->salt, 16) == 0, "iter %d salt", iter);
 	cr_expect(memcmp(a->host_bloom, b->host_bloom, 32) == 0, "iter %d bloom", iter);
 	cr_expect(memcmp(a->root, b->root, SC_HASH_LEN) == 0, "iter %d root", iter);
 	cr_expect(memcmp(a->payload_hash, b->payload_hash, SC_HASH_LEN) == 0, "iter %d payhash", iter);
@@ -816,7 +818,9 @@ Test(block, header_encode_decode_round_trip)
 		cr_assert_eq(enc[3], 'K');
 		cr_expect(memcmp(enc + 98, zero, 6) == 0, "reserved 98..103 not zero");
 		cr_expect(memcmp(enc + 132, zero, 4) == 0, "reserved 132..135 not zero");
-		cr_expect(memcmp(enc + 264, zero, 24) == 0, "reserved 264..287 not zero");
+		/* 264..287: the encryption key id and run salt (format 3). */
+		cr_expect(memcmp(enc + 264, in.key_id, 8) == 0, "key id at 264");
+		cr_expect(memcmp(enc + 272, in.salt, 16) == 0, "run salt at 272");
 		memset(&out, 0, sizeof(out));
 		cr_assert_eq(sc_block_hdr_decode(enc, &out), SC_E_OK, "iter %d", iter);
 		expect_hdr_eq(&in, &out, iter);
@@ -948,7 +952,10 @@ Test(block, open_rejects_inconsistent_headers)
 	cr_assert_not_null(p);
 
 	h = s.h;
-	h.cipher = SC_CIPHER_AES256GCM; /* not in this version */
+	h.cipher = SC_CIPHER_AES256GCM; /* encrypted: needs a key (test_crypt.c) */
+	cr_expect_eq(sc_block_open(hs, &h, s.stored, p, h.payload_len), SC_E_ENCRYPTED);
+	h = s.h;
+	h.cipher = 2; /* no such cipher */
 	cr_expect_eq(sc_block_open(hs, &h, s.stored, p, h.payload_len), SC_E_CODEC);
 	h = s.h;
 	h.codec = 9;

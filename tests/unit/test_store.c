@@ -602,7 +602,7 @@ Test(store, store_json_shape)
 	json = (char *)slurp(path, &n);
 	json[n] = '\0';
 	cr_expect_not_null(strstr(json, "\"format\": \"sealcap-store\""), "%s", json);
-	cr_expect_not_null(strstr(json, "\"format_version\": 2,"), "%s", json);
+	cr_expect_not_null(strstr(json, "\"format_version\": 3,"), "%s", json);
 	cr_expect_not_null(strstr(json, "\"origin\": \"test/ward-7\""), "%s", json);
 	cr_expect_not_null(strstr(json, "\"instance\": \""), "%s", json);
 	cr_expect_not_null(strstr(json, "\"created_ns\": "), "%s", json);
