@@ -22,6 +22,7 @@
 #include <sealcap/crypt.h>
 #include <sealcap/engine.h>
 #include <sealcap/keys.h>
+#include <sealcap/retention.h>
 #include <sealcap/syslog.h>
 
 #include <sealcap/sources.h>
@@ -153,6 +154,9 @@ struct sc_engine {
 	atomic_uint_fast64_t blocks, raw_bytes, stored_bytes, synced, wrecords;
 	atomic_uint_fast64_t checkpoints, signed_blocks;
 	atomic_int_fast64_t key_epoch;
+	atomic_uint_fast64_t pruned_segments, pruned_bytes;
+	int64_t next_prune;                 /* mono ns of the next retention pass (writer) */
+	bool warned_prune;
 	/* encryption: the key's id and this run's salt (public) */
 	uint8_t enc_id[SC_ENC_KEYID_LEN];
 	uint8_t enc_salt[SC_ENC_SALT_LEN];
@@ -784,6 +788,46 @@ writer_keys(struct sc_engine *e, int64_t mono, bool final)
 	}
 }
 
+/*
+ * Retention, from the writer loop once a second: it owns the store, so the
+ * catalog needs no sharing.  A pass seals its event before any file goes.
+ */
+static void
+writer_retention(struct sc_engine *e, int64_t mono)
+{
+	struct sc_retention p = { e->cfg.retention_days * 86400.0, e->cfg.max_store_bytes };
+	struct sc_prune_result r;
+	char err[512];
+	int rc;
+
+	if ((p.max_age_s <= 0 && p.max_bytes == 0) || mono < e->next_prune)
+		return;
+	e->next_prune = mono + 1000000000;
+	rc = sc_store_prune(e->store, &p, sc_now_ns(), &r, err, sizeof(err));
+	if (rc < 0) {
+		if (!e->warned_prune)
+			fprintf(stderr, "sealcap: %s (retrying every second)\n", err);
+		e->warned_prune = true;
+		return;
+	}
+	e->warned_prune = false;
+	if (rc == 0)
+		return;
+	atomic_fetch_add(&e->pruned_segments, r.segments);
+	atomic_fetch_add(&e->pruned_bytes, r.bytes);
+	atomic_fetch_add(&e->blocks, 1);
+	atomic_store(&e->stored_bytes, sc_store_bytes(e->store));
+	if (r.blocks)
+		fprintf(stderr, "sealcap: retention (%s): removed segments %08" PRIu32 "..%08" PRIu32
+			", log entries %" PRIu64 "..%" PRIu64 ", %" PRIu64 " bytes; event sealed as block %"
+			PRIu64 "\n", r.reason, r.first_segment, r.last_segment, r.first_index,
+			r.first_index + r.blocks - 1, r.bytes, r.event_index);
+	else
+		fprintf(stderr, "sealcap: retention (%s): removed empty segments %08" PRIu32 "..%08"
+			PRIu32 "; event sealed as block %" PRIu64 "\n", r.reason, r.first_segment,
+			r.last_segment, r.event_index);
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -814,6 +858,7 @@ writer_main(void *arg)
 			rte_ring_sp_enqueue(s->lane->free_sealed, s);
 		}
 		sc_store_tick(e->store, sc_now_ns());
+		writer_retention(e, mono_ns());
 		writer_keys(e, mono_ns(), false);
 		atomic_store(&e->synced, sc_store_synced(e->store));
 		if (n == 0) {
@@ -823,7 +868,10 @@ writer_main(void *arg)
 		}
 	}
 	sc_store_sync(e->store);
-	/* The last checkpoint covers everything this run wrote. */
+	/* A last retention pass, so a run ends within its limits ... */
+	e->next_prune = 0;
+	writer_retention(e, mono_ns());
+	/* ... and the last checkpoint covers everything this run wrote. */
 	writer_keys(e, mono_ns(), true);
 	atomic_store(&e->synced, sc_store_synced(e->store));
 	return NULL;
@@ -968,6 +1016,12 @@ sc_engine_create(const struct sc_engine_config *cfg, char *err, size_t errlen)
 	ek = setup_encryption(e, err, errlen);
 	if (ek == NULL && cfg->encrypt_key != NULL)
 		goto fail;
+	if ((cfg->retention_days > 0 || cfg->max_store_bytes) && sc_store_version(e->store) < 3) {
+		snprintf(err, errlen, "--retention-days/--max-store-bytes: %s is a store of format %d, "
+			 "made by an older sealcap, whose verify would take removed segments for "
+			 "damage; start a new store for retention", e->dir, sc_store_version(e->store));
+		goto fail;
+	}
 	e->sources = sc_sources_new(cfg->max_sources ? cfg->max_sources : 65536);
 	if (e->sources == NULL)
 		goto nomem;
@@ -1083,6 +1137,8 @@ sc_engine_stats(const struct sc_engine *e, struct sc_engine_stats *s)
 	s->checkpoints = atomic_load(&e->checkpoints);
 	s->signed_blocks = atomic_load(&e->signed_blocks);
 	s->key_epoch = atomic_load(&e->key_epoch);
+	s->pruned_segments = atomic_load(&e->pruned_segments);
+	s->pruned_bytes = atomic_load(&e->pruned_bytes);
 }
 
 static void
@@ -1204,10 +1260,12 @@ publish(struct sc_engine *e)
 		fprintf(f, "pid %d\nupdated_ns %" PRId64 "\nreceived %" PRIu64 "\nbytes %" PRIu64
 			"\nskipped %" PRIu64 "\nstored %" PRIu64 "\nblocks %" PRIu64
 			"\nwritten_bytes %" PRIu64 "\nsynced_blocks %" PRIu64 "\nsources %u\n"
-			"checkpoints %" PRIu64 "\nsigned_blocks %" PRIu64 "\nkey_epoch %" PRId64 "\n",
+			"checkpoints %" PRIu64 "\nsigned_blocks %" PRIu64 "\nkey_epoch %" PRId64
+			"\npruned_segments %" PRIu64 "\npruned_bytes %" PRIu64 "\n",
 			(int)getpid(), sc_now_ns(), st.rx_msgs, st.rx_bytes, st.skipped, st.records,
 			st.blocks, st.stored_bytes, st.synced_blocks, sc_sources_count(e->sources),
-			st.checkpoints, st.signed_blocks, st.key_epoch);
+			st.checkpoints, st.signed_blocks, st.key_epoch, st.pruned_segments,
+			st.pruned_bytes);
 		for (int d = 0; d < SC_DROP__COUNT; d++)
 			fprintf(f, "drop_%s %" PRIu64 "\n", sc_drop_name((enum sc_drop)d), st.drops[d]);
 		if (fclose(f) == 0)

@@ -243,6 +243,20 @@ locate(const char *dir, struct sc_hasher *hs, struct sc_keyring *keys, uint64_t 
 			break;
 		}
 	if (!found) {
+		uint32_t nsegs = sc_store_reader_segments(r);
+		uint64_t kept = 0;
+
+		/* Removed by retention: its leaf stays, its bytes are gone. */
+		if (nsegs > 0 &&
+		    sc_segment_header(dir, sc_store_reader_segment_list(r)[0], &kept, NULL) == 0 &&
+		    block < kept) {
+			sc_store_reader_close(r);
+			sc_errf(err, errlen, "block %" PRIu64 " was pruned by retention (log entries 0..%"
+				PRIu64 " are removed; their leaves still check in the log tree, but "
+				"the records are gone): no inclusion proof of its records can be made",
+				block, kept - 1);
+			return -ENOENT;
+		}
 		sc_store_reader_close(r);
 		sc_errf(err, errlen, "no block %" PRIu64 " in %s", block, dir);
 		return -ENOENT;

@@ -54,6 +54,8 @@ struct sc_engine_config {
 	double checkpoint_interval_s; /**< sign a checkpoint this often (and at exit) */
 	unsigned seal_epoch_s;   /**< epoch length the key must have; 0: the key's */
 	const char *encrypt_key; /**< key file of sealctl enc-keygen; NULL: blocks in clear */
+	double retention_days;   /**< remove segments last written longer ago; 0: keep */
+	uint64_t max_store_bytes;/**< remove the oldest segments while they take more; 0: no limit */
 };
 
 /** Defaults for every knob. */
@@ -73,6 +75,8 @@ struct sc_engine_stats {
 	uint64_t checkpoints;    /**< checkpoints signed by this run */
 	uint64_t signed_blocks;  /**< tree size of the newest checkpoint */
 	int64_t key_epoch;       /**< signing epoch, -1 without a key */
+	uint64_t pruned_segments;/**< segment files removed by retention (this run) */
+	uint64_t pruned_bytes;   /**< ... and their bytes */
 	unsigned ring_fill_pct;  /**< fullest worker->lane ring, percent */
 };
 

@@ -47,6 +47,7 @@ extern "C" {
 	X(LEAVES_PARTIAL,  "the leaves file ends inside a leaf") \
 	X(LEAF,            "log tree leaf differs from the block hash") \
 	X(BLOCK_MISSING,   "blocks listed in the log tree are missing from the segments") \
+	X(PRUNED,          "blocks or segments removed that no retention event accounts for") \
 	X(CKPT_FORMAT,     "checkpoint is not a well-formed signed note") \
 	X(CKPT_KEY,        "checkpoint not signed by any trusted key") \
 	X(CKPT_SIGNATURE,  "checkpoint signature does not verify (checkpoint edited?)") \

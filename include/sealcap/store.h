@@ -274,6 +274,13 @@ struct sc_verify_result {
 	uint64_t wrong_key_records;
 	uint8_t key_ids[4][8];        /**< key ids of the encrypted blocks (first 4) */
 	unsigned nkey_ids;            /**< distinct key ids seen (up to 4 listed) */
+	/* retention (retention.h) */
+	uint64_t pruned_blocks;       /**< log entries 0..n-1 removed (their leaves stay) */
+	uint32_t pruned_segments;     /**< segment files 0..n-1 removed */
+	uint64_t retention_events;    /**< retention events read */
+	char retention_first[48];     /**< record id "B.N" of the oldest one read */
+	char retention_last[48];      /**< ... and of the newest */
+	uint64_t pending_blocks;      /**< named removed by an event, still there (a pass cut short) */
 };
 
 /** Options of sc_verify_ex. */

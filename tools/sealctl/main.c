@@ -178,6 +178,31 @@ print_issue(const struct sc_verify_issue *i, void *arg)
 	putchar('\n');
 }
 
+/* What retention removed, as verify found it accounted for. */
+static void
+print_retention(const struct sc_verify_result *res)
+{
+	if (res->pruned_blocks || res->pruned_segments) {
+		if (res->pruned_blocks)
+			printf("log entries 0..%" PRIu64 " pruned by retention", res->pruned_blocks - 1);
+		else
+			printf("no log entries pruned");
+		printf(" (segments 00000000..%08" PRIu32 "; events at %s", res->pruned_segments - 1,
+		       res->retention_first);
+		if (res->retention_events > 1)
+			printf(" .. %s, %" PRIu64 " events", res->retention_last, res->retention_events);
+		printf("): their leaves still check against the log tree and the checkpoints; "
+		       "every block from %" PRIu64 " on is checked whole\n", res->pruned_blocks);
+	} else if (res->retention_events) {
+		printf("%" PRIu64 " retention event(s) (newest at %s)\n", res->retention_events,
+		       res->retention_last);
+	}
+	if (res->pending_blocks)
+		printf("note: %" PRIu64 " blocks that a retention event removed are still there (the "
+		       "pass was cut short; the engine removes them at its next pass)\n",
+		       res->pending_blocks);
+}
+
 /*
  * What verify could and could not open.  @return true when keys were given
  * and some blocks are under other keys: a wrong key, not damage.
@@ -296,6 +321,7 @@ cmd_verify(int argc, char **argv)
 		       " (store format 1: no log tree)" : "");
 	printf("%" PRIu64 " records in %" PRIu64 " blocks sealed but not yet signed\n",
 	       res.unsigned_records, res.unsigned_blocks);
+	print_retention(&res);
 	if (res.unsigned_blocks)
 		printf("note: blocks after the newest checkpoint can be cut from the end along with "
 		       "their leaves without a trace in the store; an auditor's newer checkpoint "
