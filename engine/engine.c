@@ -3,6 +3,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
@@ -1231,6 +1232,26 @@ seal_gaps(struct sc_engine *e, int64_t now_ns)
 	e->gap_since = now_ns;
 }
 
+/*
+ * A new run file, 0640 whatever the umask like the rest of the store (the
+ * source table names every device that logs).
+ */
+static FILE *
+open_run_file(const char *tmp)
+{
+	int fd;
+	FILE *f;
+
+	unlink(tmp);
+	fd = sc_open_mode(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (f == NULL)
+		close(fd);
+	return f;
+}
+
 /* Publish STORE/run/sources and STORE/run/stats (atomic replace). */
 static void
 publish(struct sc_engine *e)
@@ -1240,11 +1261,11 @@ publish(struct sc_engine *e)
 	FILE *f;
 
 	snprintf(dir, sizeof(dir), "%s/run", e->dir);
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+	if (sc_mkdir_mode(dir, 0750) != 0 && errno != EEXIST)
 		return;
 	snprintf(tmp, sizeof(tmp), "%s/sources.tmp", dir);
 	snprintf(path, sizeof(path), "%s/sources", dir);
-	f = fopen(tmp, "w");
+	f = open_run_file(tmp);
 	if (f != NULL) {
 		sc_sources_thread_online();
 		sc_sources_write(e->sources, f);
@@ -1255,7 +1276,7 @@ publish(struct sc_engine *e)
 	sc_engine_stats(e, &st);
 	snprintf(tmp, sizeof(tmp), "%s/stats.tmp", dir);
 	snprintf(path, sizeof(path), "%s/stats", dir);
-	f = fopen(tmp, "w");
+	f = open_run_file(tmp);
 	if (f != NULL) {
 		fprintf(f, "pid %d\nupdated_ns %" PRId64 "\nreceived %" PRIu64 "\nbytes %" PRIu64
 			"\nskipped %" PRIu64 "\nstored %" PRIu64 "\nblocks %" PRIu64
@@ -1396,6 +1417,15 @@ sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *const *drv, unsig
 	sc_sources_thread_register();
 	sc_sources_thread_offline();
 
+	{
+		/* Made 0750 by us; an older or hand-made store may be wider. */
+		struct stat sb;
+
+		if (stats_out && stat(e->dir, &sb) == 0 && (sb.st_mode & 0027))
+			fprintf(stats_out, "sealcap: warning: store directory %s has mode %04o: others "
+				"can read or change it (sealcap makes stores 0750, files 0640; chmod "
+				"-R o-rwx,g-w %s)\n", e->dir, (unsigned)(sb.st_mode & 07777), e->dir);
+	}
 	clk = clock_current(e);
 	last_sync = clk->sync;
 	if (clk->sync != SC_SYNC_SYNCED && stats_out)

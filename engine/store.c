@@ -200,7 +200,8 @@ write_file_sync(const char *path, const char *data, size_t len, mode_t mode)
 	int fd, rc = 0;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	unlink(tmp); /* a crash's leftover: the new file gets our mode */
+	fd = sc_open_mode(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
 	if (write(fd, data, len) != (ssize_t)len || fsync(fd) != 0)
@@ -211,6 +212,35 @@ write_file_sync(const char *path, const char *data, size_t len, mode_t mode)
 	if (rc != 0)
 		unlink(tmp);
 	return rc;
+}
+
+int
+sc_open_mode(const char *path, int flags, mode_t mode)
+{
+	int fd = open(path, flags | O_CREAT | O_EXCL, mode);
+
+	if (fd >= 0) {
+		if (fchmod(fd, mode) != 0) {
+			int e = errno;
+
+			close(fd);
+			unlink(path);
+			errno = e;
+			return -1;
+		}
+		return fd;
+	}
+	if (errno != EEXIST || (flags & O_EXCL))
+		return -1;
+	return open(path, flags & ~O_CREAT, mode);
+}
+
+int
+sc_mkdir_mode(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) != 0)
+		return -1;
+	return chmod(path, mode);
 }
 
 int
@@ -257,7 +287,7 @@ store_create(const char *dir, const char *origin, char *errbuf, size_t errlen)
 	struct stat st;
 	int rc;
 
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+	if (sc_mkdir_mode(dir, 0750) != 0 && errno != EEXIST) {
 		errf(errbuf, errlen, "%s: cannot create: %s", dir, strerror(errno));
 		return -errno;
 	}
@@ -299,7 +329,7 @@ store_create(const char *dir, const char *origin, char *errbuf, size_t errlen)
 		 "}\n",
 		 SC_STORE_VERSION, origin, rhex, when, now);
 	snprintf(path, sizeof(path), "%s/segments", dir);
-	if (mkdir(path, 0750) != 0 && errno != EEXIST) {
+	if (sc_mkdir_mode(path, 0750) != 0 && errno != EEXIST) {
 		errf(errbuf, errlen, "%s: %s", path, strerror(errno));
 		return -errno;
 	}
@@ -724,7 +754,7 @@ leaves_attach(struct sc_store *s, uint8_t (*hashes)[SC_HASH_LEN], char *errbuf, 
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/leaves", s->dir);
-	s->leaves_fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	s->leaves_fd = sc_open_mode(path, O_RDWR | O_APPEND | O_CLOEXEC, 0640);
 	if (s->leaves_fd < 0 || fstat(s->leaves_fd, &st) != 0) {
 		errf(errbuf, errlen, "%s: %s", path, strerror(errno));
 		return -errno;
@@ -855,7 +885,7 @@ segment_start(struct sc_store *s)
 	int fd;
 
 	sc_segment_path(s->dir, s->next_segment, path, sizeof(path));
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
+	fd = sc_open_mode(path, O_WRONLY | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return -errno;
 	s->seg_created = sc_now_ns();
@@ -1113,7 +1143,7 @@ sc_store_checkpoint(struct sc_store *s, struct sc_signer *sg, char *errbuf, size
 		char path[4200];
 
 		snprintf(path, sizeof(path), "%s/checkpoints", s->dir);
-		s->ckpt_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		s->ckpt_fd = sc_open_mode(path, O_WRONLY | O_APPEND | O_CLOEXEC, 0640);
 		if (s->ckpt_fd < 0) {
 			rc = -errno;
 			errf(errbuf, errlen, "%s: %s", path, strerror(errno));
@@ -1139,7 +1169,7 @@ sc_store_put_key(struct sc_store *s, const char *name, const char *data, size_t 
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/keys", s->dir);
-	if (mkdir(path, 0750) != 0 && errno != EEXIST)
+	if (sc_mkdir_mode(path, 0750) != 0 && errno != EEXIST)
 		return -errno;
 	snprintf(path, sizeof(path), "%s/keys/%s", s->dir, name);
 	rc = sc_read_file(path, &old, &olen, (size_t)1 << 30);

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <sealcap/hash.h>
 #include <sealcap/store.h>
@@ -29,6 +30,15 @@ void sc_store_reader_headers_only(struct sc_store_reader *r, bool on);
 int sc_store_reader_seek(struct sc_store_reader *r, uint32_t segment, uint64_t offset);
 /* fsync a directory.  @return 0 or -errno */
 int sc_fsync_dir(const char *dir);
+/*
+ * Modes whatever the umask (the umask can only take bits away, and a
+ * store's group of auditors must keep theirs): open @p path, and a file
+ * this call creates gets exactly @p mode.  With O_EXCL in @p flags an
+ * existing file is an error, as with open(2).  @return fd, or -1 (errno).
+ */
+int sc_open_mode(const char *path, int flags, mode_t mode);
+/* mkdir with exactly @p mode; an existing one is left alone (errno EEXIST). */
+int sc_mkdir_mode(const char *path, mode_t mode);
 /*
  * A segment's header fields (checked: magic, hash, number).  @return 0,
  * -errno, or -EBADMSG.

@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -30,6 +31,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <openssl/evp.h>
 
 #include "sctest.h"
 
@@ -80,8 +82,9 @@ in_tmp(const char *name)
 	return p;
 }
 
-/* Program output of the last run(). */
+/* Program output of the last run() (raw output may hold NUL bytes). */
 static char *out, *err;
+static size_t out_len;
 
 static int
 run(const char *const *argv)
@@ -102,7 +105,7 @@ run(const char *const *argv)
 		     0, "cannot run %s", argv[0]);
 	posix_spawn_file_actions_destroy(&fa);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	out = sct_slurp(opath, NULL);
+	out = sct_slurp(opath, &out_len);
 	err = sct_slurp(epath, NULL);
 	cr_assert(WIFEXITED(st), "%s died (status 0x%x); stderr:\n%s", argv[0], st, err);
 	return WEXITSTATUS(st);
@@ -933,4 +936,205 @@ Test(crypt, engine_refuses_a_loose_key_and_a_store_of_an_older_format)
 			 in_tmp("v2"), "--encrypt-key", in_tmp("enc.key")), 1);
 	cr_expect_not_null(strstr(err, "store of format 2"), "%s", err);
 	cr_expect_eq(RUN(SEALCTL, "verify", in_tmp("v2")), 0, "the refused store is untouched: %s", out);
+}
+
+/* ---- permissions and secrets ------------------------------------------------------ */
+
+/* Every file under a tree, checked for modes and searched for secrets. */
+static struct {
+	const char *root;
+	unsigned files, dirs;
+	unsigned bad_modes;
+	const uint8_t *needle[16];
+	size_t needle_len[16];
+	const char *needle_name[16];
+	unsigned nneedles;
+	unsigned hits;
+} walk;
+
+static void
+add_needle(const char *name, const void *p, size_t n)
+{
+	cr_assert_lt(walk.nneedles, 16);
+	walk.needle[walk.nneedles] = p;
+	walk.needle_len[walk.nneedles] = n;
+	walk.needle_name[walk.nneedles] = name;
+	walk.nneedles++;
+}
+
+static void
+search(const char *what, const uint8_t *buf, size_t len)
+{
+	for (unsigned i = 0; i < walk.nneedles; i++)
+		if (len >= walk.needle_len[i] && memmem(buf, len, walk.needle[i], walk.needle_len[i])) {
+			cr_log_info("%s holds %s", what, walk.needle_name[i]);
+			walk.hits++;
+		}
+}
+
+static int
+visit(const char *path, const struct stat *sb, int flag, struct FTW *f)
+{
+	(void)f;
+	if (flag == FTW_D || flag == FTW_DP) {
+		walk.dirs++;
+		if ((sb->st_mode & 07777) != 0750) {
+			cr_log_error("%s: directory mode %04o, want 0750", path, sb->st_mode & 07777);
+			walk.bad_modes++;
+		}
+		return 0;
+	}
+	if (flag != FTW_F)
+		return 0;
+	walk.files++;
+	if ((sb->st_mode & 07777) != 0640) {
+		cr_log_error("%s: file mode %04o, want 0640", path, sb->st_mode & 07777);
+		walk.bad_modes++;
+	}
+	{
+		size_t len;
+		char *b = sct_slurp(path, &len);
+
+		search(path, (const uint8_t *)b, len);
+		free(b);
+	}
+	return 0;
+}
+
+/* Raw, hex (both cases) and base64 of a secret. */
+static void
+needles_of(const char *name, const uint8_t *secret, size_t n, char (*store)[3][100])
+{
+	static char names[16][64];
+	static unsigned k;
+	unsigned char b64[100];
+
+	add_needle(name, secret, n);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(store[0][0] + 2 * i, 3, "%02x", secret[i]);
+		snprintf(store[0][1] + 2 * i, 3, "%02X", secret[i]);
+	}
+	EVP_EncodeBlock(b64, secret, (int)n);
+	snprintf(store[0][2], 100, "%s", (char *)b64);
+	for (int j = 0; j < 3; j++) {
+		snprintf(names[k % 16], 64, "%s (%s)", name, j == 0 ? "hex" : j == 1 ? "HEX" : "base64");
+		add_needle(names[k % 16], store[0][j], strlen(store[0][j]));
+		k++;
+	}
+}
+
+/*
+ * A signed, encrypted engine run under umask 0 and under 077: the key
+ * files keep 0600 (0700 for keygen's directory), the store 0750/0640, and
+ * no file of the store, nothing the engine prints, no stats or run file and
+ * no engine event holds the encryption key, the run key, the signing seed
+ * or the epoch's private key, raw, in hex or in base64.
+ */
+Test(crypt, engine_modes_hold_whatever_the_umask_and_no_secret_is_written_anywhere)
+{
+	static const mode_t masks[] = { 0, 077 };
+
+	for (size_t m = 0; m < 2; m++) {
+		char kd[400], sk[450], st[400], ek[400], *sign_raw, *ekey;
+		uint8_t kid[SC_ENC_KEYID_LEN], key[32], seed[32], epriv[32], rk[32];
+		char txt[8][3][100];
+		struct sc_block_hdr h;
+		struct sc_store_pos pos;
+		const uint8_t *stored;
+		enum sc_error e;
+		struct sc_store_reader *r;
+		mode_t old = umask(masks[m]);
+		size_t len;
+
+		snprintf(kd, sizeof(kd), "%s/keys%zu", tmp, m);
+		snprintf(st, sizeof(st), "%s/store%zu", tmp, m);
+		snprintf(ek, sizeof(ek), "%s/enc%zu.key", tmp, m);
+		snprintf(sk, sizeof(sk), "%s/sign.key", kd);
+		keygen(ek, kid);
+		{
+			struct sc_keygen_opts ko = { .dir = kd, .origin = "sealcap/secrets", .epochs = 4,
+						     .epoch_seconds = 86400 };
+			char vkey[SC_VKEY_MAX], ke[512];
+
+			cr_assert_eq(sc_keygen(&ko, vkey, ke, sizeof(ke)), 0, "%s", ke);
+		}
+		if (m == 0)
+			gen(in_tmp("a.pcap"), "3000", "7");
+		/* The secrets as they are before the run (the seed may move on). */
+		sign_raw = sct_slurp(sk, &len);
+		cr_assert_eq(len, 384);
+		memcpy(seed, sign_raw + 72, 32);
+		free(sign_raw);
+		cr_assert_eq(sc_epoch_key_seed(seed, epriv), 0);
+		ekey = sct_slurp(ek, NULL);
+		{
+			uint8_t dec[36];
+
+			cr_assert_eq(EVP_DecodeBlock(dec, (const unsigned char *)strstr(ekey, "\nkey ") + 5,
+						     44), 33);
+			memcpy(key, dec, 32);
+		}
+		free(ekey);
+
+		cr_assert_eq(RUN(SEALCAP, "--driver", "pcap", "--pcap", in_tmp("a.pcap"), "--store", st,
+				 "--lanes", "2", "--block-bytes", "4K", "--encrypt-key", ek, "--sign-key",
+				 sk, "--stats-interval", "0.1", "--print-sources"), 0, "%s", err);
+		umask(old);
+
+		/* Modes: the key files ... */
+		cr_expect_eq(mode_of(ek), 0600, "umask %03o: %s", masks[m], ek);
+		cr_expect_eq(mode_of(kd), 0700, "umask %03o: %s", masks[m], kd);
+		cr_expect_eq(mode_of(sk), 0600);
+		snprintf(sk, sizeof(sk), "%s/master.key", kd);
+		cr_expect_eq(mode_of(sk), 0600);
+		snprintf(sk, sizeof(sk), "%s/epochs.pub", kd);
+		cr_expect_eq(mode_of(sk), 0640);
+
+		/* ... and the secrets. */
+		memset(&walk, 0, sizeof(walk));
+		needles_of("the encryption key", key, 32, &txt[0]);
+		needles_of("the signing seed", seed, 32, &txt[1]);
+		needles_of("the epoch private key", epriv, 32, &txt[2]);
+		r = sc_store_reader_open(st, NULL, 0);
+		cr_assert_not_null(r);
+		while (sc_store_read(r, &h, &stored, &pos, &e) == 1)
+			if (h.cipher == SC_CIPHER_AES256GCM)
+				break;
+		sc_store_reader_close(r);
+		cr_assert_eq(h.cipher, SC_CIPHER_AES256GCM);
+		{
+			struct sc_enc_key *k = sc_enc_key_from_bytes(key);
+
+			cr_assert_eq(sc_enc_run_key(k, h.salt, rk), 0);
+			sc_enc_key_free(k);
+		}
+		needles_of("the run key", rk, 32, &txt[3]);
+		/* The search finds a secret where one is: the key file itself. */
+		{
+			size_t kl;
+			char *kt = sct_slurp(ek, &kl);
+
+			search("(control) the key file", (const uint8_t *)kt, kl);
+			cr_assert_eq(walk.hits, 1, "the search misses the key in its own file");
+			walk.hits = 0;
+			free(kt);
+		}
+
+		/* ... the store, with modes ... */
+		walk.root = st;
+		cr_assert_eq(nftw(st, visit, 16, FTW_PHYS), 0);
+		cr_expect_gt(walk.files, 5);
+		cr_expect_geq(walk.dirs, 4, "store, segments, keys, run");
+		cr_expect_eq(walk.bad_modes, 0, "umask %03o: %u paths with other modes", masks[m],
+			     walk.bad_modes);
+		/* ... what the engine printed ... */
+		search("sealcap's stderr", (const uint8_t *)err, strlen(err));
+		search("sealcap's stdout", (const uint8_t *)out, strlen(out));
+		/* ... and every engine event, read back with the key. */
+		cr_assert_eq(RUN(SEALCTL, "cat", "--events", "--format", "raw", "--decrypt-key", ek, st),
+			     0, "%s", err);
+		cr_expect_not_null(memmem(out, out_len, "\"event\":\"start\"", 15));
+		search("the engine events", (const uint8_t *)out, out_len);
+		cr_expect_eq(walk.hits, 0, "umask %03o: %u secrets found written", masks[m], walk.hits);
+	}
 }
