@@ -664,11 +664,14 @@ sc_verify_ex(const char *dir, const struct sc_verify_opts *o, struct sc_verify_r
 
 		res->pruned_blocks = kept_from;
 		res->pruned_segments = first_seg;
-		if (res->retention_events == 0)
+		if (res->retention_events == 0 && kept_from > 0)
 			report(&v, SC_E_PRUNED, &at, -1, 0, -1,
-			       "log entries 0..%" PRId64 " and segments before %08" PRIu32 " are gone "
-			       "and no retention event records their removal", (int64_t)kept_from - 1,
-			       first_seg);
+			       "log entries 0..%" PRIu64 " and segments before %08" PRIu32 " are gone "
+			       "and no retention event records their removal", kept_from - 1, first_seg);
+		else if (res->retention_events == 0)
+			report(&v, SC_E_PRUNED, &at, -1, 0, -1,
+			       "segments before %08" PRIu32 " are gone and no retention event records "
+			       "their removal", first_seg);
 		else if (kept_from > newest->kept_index || first_seg > newest->kept_segment)
 			report(&v, SC_E_PRUNED, &at, -1, 0, -1,
 			       "log entries below %" PRIu64 " (segments before %08" PRIu32 ") are gone; "
