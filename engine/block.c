@@ -10,6 +10,7 @@
 #include <rte_jhash.h>
 
 #include <sealcap/block.h>
+#include <sealcap/crypt.h>
 
 #include "le.h"
 
@@ -39,7 +40,7 @@ enum {
 	H_FACMASK = 92,   /* u32 */
 	H_SEVMASK = 96,   /* u8 */
 	H_KEYEPOCH = 97,  /* u8 */
-	/* 98..103 reserved, zero */
+	H_LOST = 98,      /* u48 records of the lane lost to write errors before it */
 	H_NONCE = 104,    /* 12 */
 	H_TAG = 116,      /* 16 */
 	/* 132..135 reserved, zero */
@@ -47,13 +48,14 @@ enum {
 	H_ROOT = 168,     /* 32 */
 	H_PAYHASH = 200,  /* 32 */
 	H_PREV = 232,     /* 32 */
-	H_LOST = 264,     /* u64 records of the lane lost to write errors before it */
-	/* 272..287 reserved, zero */
+	H_KEYID = 264,    /* 8 encryption key id (cipher 1), else zero */
+	H_SALT = 272,     /* 16 run salt (cipher 1), else zero */
 	H_BLOCKHASH = 288 /* 32 */
 };
 
 _Static_assert(H_BLOCKHASH == SC_BLOCK_HASHED_LEN, "hashed part");
 _Static_assert(H_BLOCKHASH + SC_HASH_LEN == SC_BLOCK_HDR_LEN, "header length");
+_Static_assert(H_SALT + SC_ENC_SALT_LEN == H_BLOCKHASH, "encryption fields");
 
 void
 sc_block_hdr_encode(const struct sc_block_hdr *h, uint8_t o[SC_BLOCK_HDR_LEN])
@@ -89,8 +91,26 @@ sc_block_hdr_encode(const struct sc_block_hdr *h, uint8_t o[SC_BLOCK_HDR_LEN])
 	memcpy(o + H_ROOT, h->root, SC_HASH_LEN);
 	memcpy(o + H_PAYHASH, h->payload_hash, SC_HASH_LEN);
 	memcpy(o + H_PREV, h->prev_hash, SC_HASH_LEN);
-	put_u64(o + H_LOST, h->lost);
+	memcpy(o + H_KEYID, h->key_id, sizeof(h->key_id));
+	memcpy(o + H_SALT, h->salt, sizeof(h->salt));
+	put_u48(o + H_LOST, h->lost);
 	memcpy(o + H_BLOCKHASH, h->block_hash, SC_HASH_LEN);
+}
+
+void
+sc_block_aad(const struct sc_block_hdr *h, uint8_t out[SC_BLOCK_HASHED_LEN])
+{
+	uint8_t o[SC_BLOCK_HDR_LEN];
+
+	sc_block_hdr_encode(h, o);
+	/* What the writer fills, and what encryption itself produces. */
+	memset(o + H_BLOCKSEQ, 0, 8);
+	memset(o + H_LOGINDEX, 0, 8);
+	memset(o + H_SEGMENT, 0, 4);
+	memset(o + H_TAG, 0, 16);
+	memset(o + H_PAYHASH, 0, SC_HASH_LEN);
+	memset(o + H_PREV, 0, SC_HASH_LEN);
+	memcpy(out, o, SC_BLOCK_HASHED_LEN);
 }
 
 enum sc_error
@@ -127,7 +147,9 @@ sc_block_hdr_decode(const uint8_t in[SC_BLOCK_HDR_LEN], struct sc_block_hdr *h)
 	memcpy(h->root, in + H_ROOT, SC_HASH_LEN);
 	memcpy(h->payload_hash, in + H_PAYHASH, SC_HASH_LEN);
 	memcpy(h->prev_hash, in + H_PREV, SC_HASH_LEN);
-	h->lost = get_u64(in + H_LOST);
+	memcpy(h->key_id, in + H_KEYID, sizeof(h->key_id));
+	memcpy(h->salt, in + H_SALT, sizeof(h->salt));
+	h->lost = get_u48(in + H_LOST);
 	memcpy(h->block_hash, in + H_BLOCKHASH, SC_HASH_LEN);
 	if (h->codec > SC_CODEC_LZ4 || h->cipher > SC_CIPHER_AES256GCM)
 		return SC_E_CODEC;
@@ -219,9 +241,11 @@ struct sc_block_builder {
 	void *lz4_state;
 	uint8_t *payload;
 	uint8_t (*leaves)[SC_HASH_LEN];
+	struct sc_block_cipher *cipher;  /* NULL: blocks stay in clear */
 	/* open block */
 	struct sc_block_hdr h;
 	size_t used;
+	uint32_t events;        /* engine event records in it */
 	uint64_t next_rec_seq;  /* lane record numbering */
 };
 
@@ -323,8 +347,10 @@ sc_block_add(struct sc_block_builder *b, struct sc_record *r)
 	if (r->field[SC_F_HOSTNAME].len)
 		sc_block_bloom_add(h->host_bloom, r->raw + r->field[SC_F_HOSTNAME].off,
 				   r->field[SC_F_HOSTNAME].len);
-	if (r->flags & SC_REC_EVENT)
+	if (r->flags & SC_REC_EVENT) {
 		h->flags |= SC_BLK_EVENTS;
+		b->events++;
+	}
 	return 0;
 }
 
@@ -350,6 +376,28 @@ void
 sc_block_builder_resume(struct sc_block_builder *b, uint64_t next_rec_seq)
 {
 	b->next_rec_seq = next_rec_seq;
+}
+
+void
+sc_block_builder_set_cipher(struct sc_block_builder *b, struct sc_block_cipher *c)
+{
+	b->cipher = c;
+}
+
+void
+sc_block_builder_drop(struct sc_block_builder *b)
+{
+	if (b->h.count)
+		b->next_rec_seq = b->h.first_seq;
+	memset(&b->h, 0, sizeof(b->h));
+	b->used = 0;
+	b->events = 0;
+}
+
+bool
+sc_block_events_only(const struct sc_block_builder *b)
+{
+	return b->h.count > 0 && b->events == b->h.count;
 }
 
 int
@@ -378,11 +426,22 @@ sc_block_seal(struct sc_block_builder *b, const struct sc_clock_info *clock,
 		h->stored_len = (uint32_t)b->used;
 		memcpy(stored, b->payload, b->used);
 	}
+	/*
+	 * Encrypt unless every record is an engine event: one received
+	 * message in a block makes it secret.  The digest is over what is
+	 * stored, so verify without the key still checks every byte.
+	 */
+	if (b->cipher != NULL && b->events != h->count &&
+	    sc_block_cipher_seal(b->cipher, h, stored) != 0) {
+		h->cipher = SC_CIPHER_NONE;
+		return -EIO;
+	}
 	sc_sha256(b->hs, stored, h->stored_len, NULL, 0, h->payload_hash);
 
 	*out = *h;
 	memset(h, 0, sizeof(*h));
 	b->used = 0;
+	b->events = 0;
 	return 0;
 }
 
@@ -392,20 +451,19 @@ enum sc_error
 sc_block_open(struct sc_hasher *hs, const struct sc_block_hdr *h,
 	      const uint8_t *stored, uint8_t *payload, size_t cap)
 {
-	uint8_t digest[SC_HASH_LEN];
+	return sc_block_open_keys(hs, NULL, h, stored, payload, cap);
+}
 
-	sc_sha256(hs, stored, h->stored_len, NULL, 0, digest);
-	if (memcmp(digest, h->payload_hash, SC_HASH_LEN) != 0)
-		return SC_E_PAYLOAD_HASH;
-	if (h->cipher != SC_CIPHER_NONE)
-		return SC_E_CODEC;
-	if (h->payload_len > cap)
-		return SC_E_PAYLOAD_LEN;
+/* Decompress (or copy) a payload in clear into @p payload. */
+static enum sc_error
+block_decode(const struct sc_block_hdr *h, const uint8_t *stored, uint8_t *payload)
+{
 	switch (h->codec) {
 	case SC_CODEC_NONE:
 		if (h->stored_len != h->payload_len)
 			return SC_E_PAYLOAD_LEN;
-		memcpy(payload, stored, h->payload_len);
+		if (stored != payload)
+			memcpy(payload, stored, h->payload_len);
 		return SC_E_OK;
 	case SC_CODEC_LZ4: {
 		int n = LZ4_decompress_safe((const char *)stored, (char *)payload,
@@ -419,6 +477,42 @@ sc_block_open(struct sc_hasher *hs, const struct sc_block_hdr *h,
 	default:
 		return SC_E_CODEC;
 	}
+}
+
+enum sc_error
+sc_block_open_keys(struct sc_hasher *hs, struct sc_keyring *keys, const struct sc_block_hdr *h,
+		   const uint8_t *stored, uint8_t *payload, size_t cap)
+{
+	uint8_t digest[SC_HASH_LEN];
+	uint8_t *clear;
+	enum sc_error e;
+
+	sc_sha256(hs, stored, h->stored_len, NULL, 0, digest);
+	if (memcmp(digest, h->payload_hash, SC_HASH_LEN) != 0)
+		return SC_E_PAYLOAD_HASH;
+	if (h->cipher == SC_CIPHER_NONE) {
+		if (h->payload_len > cap)
+			return SC_E_PAYLOAD_LEN;
+		return block_decode(h, stored, payload);
+	}
+	if (h->cipher != SC_CIPHER_AES256GCM)
+		return SC_E_CODEC;
+	if (keys == NULL)
+		return SC_E_ENCRYPTED;
+	if (h->payload_len > cap || h->codec > SC_CODEC_LZ4 ||
+	    (h->codec == SC_CODEC_NONE && h->stored_len != h->payload_len))
+		return h->codec > SC_CODEC_LZ4 ? SC_E_CODEC : SC_E_PAYLOAD_LEN;
+	/* Stored in clear: decrypt straight into the payload. */
+	if (h->codec == SC_CODEC_NONE)
+		return sc_keyring_decrypt(keys, h, stored, payload);
+	clear = malloc(h->stored_len ? h->stored_len : 1);
+	if (clear == NULL)
+		return SC_E_NOMEM;
+	e = sc_keyring_decrypt(keys, h, stored, clear);
+	if (e == SC_E_OK)
+		e = block_decode(h, clear, payload);
+	free(clear);
+	return e;
 }
 
 enum sc_error

@@ -20,8 +20,10 @@
 #include <rte_hash_crc.h>
 #include <rte_ring.h>
 
+#include <sealcap/crypt.h>
 #include <sealcap/engine.h>
 #include <sealcap/keys.h>
+#include <sealcap/retention.h>
 #include <sealcap/syslog.h>
 
 #include <sealcap/sources.h>
@@ -107,6 +109,9 @@ struct lane {
 	unsigned id;
 	pthread_t thread;
 	struct sc_block_builder *b;
+	struct sc_block_cipher *cipher;     /* --encrypt-key: this lane's run cipher */
+	struct sealed *spare;               /* buffer kept after a failed seal */
+	atomic_uint_fast64_t enc_drops;     /* records lost to encryption failure */
 	struct rte_ring *free_sealed;       /* writer -> lane, SP/SC */
 	struct sealed *sealed;              /* the buffers, for free */
 	struct sc_clock_info clock;         /* of the open block */
@@ -150,6 +155,12 @@ struct sc_engine {
 	atomic_uint_fast64_t blocks, raw_bytes, stored_bytes, synced, wrecords;
 	atomic_uint_fast64_t checkpoints, signed_blocks;
 	atomic_int_fast64_t key_epoch;
+	atomic_uint_fast64_t pruned_segments, pruned_bytes;
+	int64_t next_prune;                 /* mono ns of the next retention pass (writer) */
+	bool warned_prune;
+	/* encryption: the key's id and this run's salt (public) */
+	uint8_t enc_id[SC_ENC_KEYID_LEN];
+	uint8_t enc_salt[SC_ENC_SALT_LEN];
 	/* signing (writer thread only, after create) */
 	struct sc_sign_key *key;
 	int64_t next_ckpt;                  /* mono ns of the next checkpoint */
@@ -558,6 +569,23 @@ sc_rx_pending(const struct sc_rx *rx)
 
 /* ---- sealer lanes -------------------------------------------------------- */
 
+/*
+ * Encryption failed inside OpenSSL (it does not, short of memory
+ * corruption): the records are never written in clear.  They are dropped
+ * and counted (sealed later as a write_error gap), and the lane keeps the
+ * buffer for its next block.
+ */
+static void __attribute__((noinline))
+lane_seal_failed(struct lane *l, struct sealed *s)
+{
+	uint32_t n = sc_block_count(l->b);
+
+	fprintf(stderr, "sealcap: lane %u: encryption failed: %u records dropped\n", l->id, n);
+	atomic_fetch_add_explicit(&l->enc_drops, n, memory_order_relaxed);
+	sc_block_builder_drop(l->b);
+	l->spare = s;
+}
+
 static void
 lane_seal(struct lane *l)
 {
@@ -568,10 +596,18 @@ lane_seal(struct lane *l)
 	if (sc_block_count(l->b) == 0)
 		return;
 	/* Backpressure: wait for the writer to hand a buffer back. */
-	while (rte_ring_sc_dequeue(l->free_sealed, &p) != 0)
-		nap();
+	if (unlikely(l->spare != NULL)) {
+		p = l->spare;
+		l->spare = NULL;
+	} else {
+		while (rte_ring_sc_dequeue(l->free_sealed, &p) != 0)
+			nap();
+	}
 	s = p;
-	sc_block_seal(l->b, &l->clock, &s->hdr, s->stored);
+	if (unlikely(sc_block_seal(l->b, &l->clock, &s->hdr, s->stored) != 0)) {
+		lane_seal_failed(l, s);
+		return;
+	}
 	l->records += s->hdr.count;
 	while (rte_ring_mp_enqueue(e->to_writer, s) != 0)
 		nap();
@@ -611,6 +647,17 @@ lane_add(struct lane *l, const struct entry *en, const struct sc_clock_info *clk
 	memcpy(r.field, sl.field, sizeof(r.field));
 	r.raw = bytes;
 	r.raw_len = en->len;
+	/*
+	 * Encrypted: engine events get blocks of their own, left in clear
+	 * (verify reads retention and gap events without the key); one
+	 * message in a block makes it secret.
+	 */
+	if (l->cipher != NULL && sc_block_count(l->b) != 0 &&
+	    sc_block_events_only(l->b) != ((r.flags & SC_REC_EVENT) != 0)) {
+		lane_seal(l);
+		l->clock = *clk;
+		l->opened_mono = mono_ns();
+	}
 	if (sc_block_add(l->b, &r) == -E2BIG) {
 		lane_seal(l);
 		l->clock = *clk;
@@ -762,6 +809,46 @@ report_synced(struct sc_engine *e, int fd, uint64_t *last)
 		*last = now;
 }
 
+/*
+ * Retention, from the writer loop once a second: it owns the store, so the
+ * catalog needs no sharing.  A pass seals its event before any file goes.
+ */
+static void
+writer_retention(struct sc_engine *e, int64_t mono)
+{
+	struct sc_retention p = { e->cfg.retention_days * 86400.0, e->cfg.max_store_bytes };
+	struct sc_prune_result r;
+	char err[512];
+	int rc;
+
+	if ((p.max_age_s <= 0 && p.max_bytes == 0) || mono < e->next_prune)
+		return;
+	e->next_prune = mono + 1000000000;
+	rc = sc_store_prune(e->store, &p, sc_now_ns(), &r, err, sizeof(err));
+	if (rc < 0) {
+		if (!e->warned_prune)
+			fprintf(stderr, "sealcap: %s (retrying every second)\n", err);
+		e->warned_prune = true;
+		return;
+	}
+	e->warned_prune = false;
+	if (rc == 0)
+		return;
+	atomic_fetch_add(&e->pruned_segments, r.segments);
+	atomic_fetch_add(&e->pruned_bytes, r.bytes);
+	atomic_fetch_add(&e->blocks, 1);
+	atomic_store(&e->stored_bytes, sc_store_bytes(e->store));
+	if (r.blocks)
+		fprintf(stderr, "sealcap: retention (%s): removed segments %08" PRIu32 "..%08" PRIu32
+			", log entries %" PRIu64 "..%" PRIu64 ", %" PRIu64 " bytes; event sealed as block %"
+			PRIu64 "\n", r.reason, r.first_segment, r.last_segment, r.first_index,
+			r.first_index + r.blocks - 1, r.bytes, r.event_index);
+	else
+		fprintf(stderr, "sealcap: retention (%s): removed empty segments %08" PRIu32 "..%08"
+			PRIu32 "; event sealed as block %" PRIu64 "\n", r.reason, r.first_segment,
+			r.last_segment, r.event_index);
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -772,9 +859,11 @@ writer_main(void *arg)
 
 	pthread_setname_np(pthread_self(), "sc-writer");
 	snprintf(path, sizeof(path), "%s/run", e->dir);
-	(void)mkdir(path, 0750);
+	(void)sc_mkdir_mode(path, 0750);
 	snprintf(path, sizeof(path), "%s/run/synced", e->dir);
 	sfd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+	if (sfd >= 0)
+		(void)fchmod(sfd, 0640);   /* whatever the umask */
 	report_synced(e, sfd, &reported);
 	e->next_ckpt = mono_ns() + (int64_t)(e->cfg.checkpoint_interval_s * 1e9);
 	for (;;) {
@@ -800,6 +889,7 @@ writer_main(void *arg)
 			rte_ring_sp_enqueue(s->lane->free_sealed, s);
 		}
 		sc_store_tick(e->store, sc_now_ns());
+		writer_retention(e, mono_ns());
 		writer_keys(e, mono_ns(), false);
 		report_synced(e, sfd, &reported);
 		if (n == 0) {
@@ -809,7 +899,10 @@ writer_main(void *arg)
 		}
 	}
 	sc_store_sync(e->store);
-	/* The last checkpoint covers everything this run wrote. */
+	/* A last retention pass, so a run ends within its limits ... */
+	e->next_prune = 0;
+	writer_retention(e, mono_ns());
+	/* ... and the last checkpoint covers everything this run wrote. */
 	writer_keys(e, mono_ns(), true);
 	report_synced(e, sfd, &reported);
 	if (sfd >= 0)
@@ -880,10 +973,48 @@ setup_signing(struct sc_engine *e, char *err, size_t errlen)
 
 /* ---- life ---------------------------------------------------------------- */
 
+/*
+ * --encrypt-key: read the key (mode checked) and draw this run's salt.  The
+ * lanes derive their run cipher from it; the key itself is freed (cleansed)
+ * once they have, so the running engine holds only AES key schedules of
+ * this run's key.
+ */
+static struct sc_enc_key *
+setup_encryption(struct sc_engine *e, char *err, size_t errlen)
+{
+	struct sc_enc_key *k;
+	char msg[400];
+
+	if (e->cfg.encrypt_key == NULL)
+		return NULL;
+	if (sc_store_version(e->store) < 3) {
+		snprintf(err, errlen, "--encrypt-key: %s is a store of format %d, made by an older "
+			 "sealcap, whose readers know no encrypted blocks; start a new store for "
+			 "encryption", e->dir, sc_store_version(e->store));
+		errno = EINVAL;
+		return NULL;
+	}
+	k = sc_enc_key_load(e->cfg.encrypt_key, msg, sizeof(msg));
+	if (k == NULL) {
+		snprintf(err, errlen, "--encrypt-key %s", msg);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (sc_enc_run_salt(e->enc_salt) != 0) {
+		snprintf(err, errlen, "--encrypt-key: no random salt from OpenSSL");
+		sc_enc_key_free(k);
+		errno = EIO;
+		return NULL;
+	}
+	memcpy(e->enc_id, sc_enc_key_id(k), SC_ENC_KEYID_LEN);
+	return k;
+}
+
 struct sc_engine *
 sc_engine_create(const struct sc_engine_config *cfg, char *err, size_t errlen)
 {
 	struct sc_engine *e;
+	struct sc_enc_key *ek = NULL;
 	size_t nb;
 	int rc;
 
@@ -915,6 +1046,15 @@ sc_engine_create(const struct sc_engine_config *cfg, char *err, size_t errlen)
 		goto fail;
 	if (setup_signing(e, err, errlen) != 0)
 		goto fail;
+	ek = setup_encryption(e, err, errlen);
+	if (ek == NULL && cfg->encrypt_key != NULL)
+		goto fail;
+	if ((cfg->retention_days > 0 || cfg->max_store_bytes) && sc_store_version(e->store) < 3) {
+		snprintf(err, errlen, "--retention-days/--max-store-bytes: %s is a store of format %d, "
+			 "made by an older sealcap, whose verify would take removed segments for "
+			 "damage; start a new store for retention", e->dir, sc_store_version(e->store));
+		goto fail;
+	}
 	e->sources = sc_sources_new(cfg->max_sources ? cfg->max_sources : 65536);
 	if (e->sources == NULL)
 		goto nomem;
@@ -942,6 +1082,14 @@ sc_engine_create(const struct sc_engine_config *cfg, char *err, size_t errlen)
 			goto fail;
 		}
 		sc_block_builder_resume(l->b, st->next_rec_seq);
+		if (ek != NULL) {
+			l->cipher = sc_block_cipher_new(ek, e->enc_salt, i);
+			if (l->cipher == NULL) {
+				snprintf(err, errlen, "--encrypt-key: cannot set up AES-256-GCM (OpenSSL)");
+				goto fail;
+			}
+			sc_block_builder_set_cipher(l->b, l->cipher);
+		}
 		l->free_sealed = ring_new("sealed", pow2_at_least(e->cfg.sealed_per_lane + 1),
 					  RING_F_SP_ENQ | RING_F_SC_DEQ);
 		l->sealed = calloc(e->cfg.sealed_per_lane, sizeof(*l->sealed));
@@ -956,11 +1104,13 @@ sc_engine_create(const struct sc_engine_config *cfg, char *err, size_t errlen)
 			rte_ring_sp_enqueue(l->free_sealed, &l->sealed[k]);
 		}
 	}
+	sc_enc_key_free(ek);
 	return e;
 nomem:
 	snprintf(err, errlen, "out of memory sizing pools (batches %u x %zu bytes, block-bytes %zu)",
 		 cfg->batches, cfg->batch_bytes, cfg->block_bytes);
 fail:
+	sc_enc_key_free(ek);
 	sc_engine_destroy(e);
 	return NULL;
 }
@@ -1004,7 +1154,8 @@ sc_engine_stats(const struct sc_engine *e, struct sc_engine_stats *s)
 		}
 	}
 	for (unsigned l = 0; l < e->cfg.lanes; l++)
-		s->drops[SC_DROP_WRITE_ERROR] += e->lane[l].write_drops;
+		s->drops[SC_DROP_WRITE_ERROR] += e->lane[l].write_drops +
+			atomic_load_explicit(&e->lane[l].enc_drops, memory_order_relaxed);
 	/* Engine events pass through the lanes too; count messages only. */
 	{
 		uint64_t rec = atomic_load(&e->wrecords);
@@ -1019,6 +1170,8 @@ sc_engine_stats(const struct sc_engine *e, struct sc_engine_stats *s)
 	s->checkpoints = atomic_load(&e->checkpoints);
 	s->signed_blocks = atomic_load(&e->signed_blocks);
 	s->key_epoch = atomic_load(&e->key_epoch);
+	s->pruned_segments = atomic_load(&e->pruned_segments);
+	s->pruned_bytes = atomic_load(&e->pruned_bytes);
 }
 
 static void
@@ -1111,6 +1264,26 @@ seal_gaps(struct sc_engine *e, int64_t now_ns)
 	e->gap_since = now_ns;
 }
 
+/*
+ * A new run file, 0640 whatever the umask like the rest of the store (the
+ * source table names every device that logs).
+ */
+static FILE *
+open_run_file(const char *tmp)
+{
+	int fd;
+	FILE *f;
+
+	unlink(tmp);
+	fd = sc_open_mode(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (f == NULL)
+		close(fd);
+	return f;
+}
+
 /* Publish STORE/run/sources and STORE/run/stats (atomic replace). */
 static void
 publish(struct sc_engine *e)
@@ -1120,11 +1293,11 @@ publish(struct sc_engine *e)
 	FILE *f;
 
 	snprintf(dir, sizeof(dir), "%s/run", e->dir);
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+	if (sc_mkdir_mode(dir, 0750) != 0 && errno != EEXIST)
 		return;
 	snprintf(tmp, sizeof(tmp), "%s/sources.tmp", dir);
 	snprintf(path, sizeof(path), "%s/sources", dir);
-	f = fopen(tmp, "w");
+	f = open_run_file(tmp);
 	if (f != NULL) {
 		sc_sources_thread_online();
 		sc_sources_write(e->sources, f);
@@ -1135,15 +1308,17 @@ publish(struct sc_engine *e)
 	sc_engine_stats(e, &st);
 	snprintf(tmp, sizeof(tmp), "%s/stats.tmp", dir);
 	snprintf(path, sizeof(path), "%s/stats", dir);
-	f = fopen(tmp, "w");
+	f = open_run_file(tmp);
 	if (f != NULL) {
 		fprintf(f, "pid %d\nupdated_ns %" PRId64 "\nreceived %" PRIu64 "\nbytes %" PRIu64
 			"\nskipped %" PRIu64 "\nstored %" PRIu64 "\nblocks %" PRIu64
 			"\nwritten_bytes %" PRIu64 "\nsynced_blocks %" PRIu64 "\nsources %u\n"
-			"checkpoints %" PRIu64 "\nsigned_blocks %" PRIu64 "\nkey_epoch %" PRId64 "\n",
+			"checkpoints %" PRIu64 "\nsigned_blocks %" PRIu64 "\nkey_epoch %" PRId64
+			"\npruned_segments %" PRIu64 "\npruned_bytes %" PRIu64 "\n",
 			(int)getpid(), sc_now_ns(), st.rx_msgs, st.rx_bytes, st.skipped, st.records,
 			st.blocks, st.stored_bytes, st.synced_blocks, sc_sources_count(e->sources),
-			st.checkpoints, st.signed_blocks, st.key_epoch);
+			st.checkpoints, st.signed_blocks, st.key_epoch, st.pruned_segments,
+			st.pruned_bytes);
 		for (int d = 0; d < SC_DROP__COUNT; d++)
 			fprintf(f, "drop_%s %" PRIu64 "\n", sc_drop_name((enum sc_drop)d), st.drops[d]);
 		if (fclose(f) == 0)
@@ -1238,7 +1413,7 @@ sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *const *drv, unsig
 	int64_t start = mono_ns(), last_stats = start, last_tick = start;
 	const struct sc_clock_info *clk;
 	pthread_t wt[SC_WORKERS_MAX];
-	char names[64] = "";
+	char names[64] = "", enc[80] = "\"none\"";
 	uint64_t dropped = 0;
 	bool nic_time = false;
 	unsigned nw = 0;
@@ -1274,6 +1449,15 @@ sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *const *drv, unsig
 	sc_sources_thread_register();
 	sc_sources_thread_offline();
 
+	{
+		/* Made 0750 by us; an older or hand-made store may be wider. */
+		struct stat sb;
+
+		if (stats_out && stat(e->dir, &sb) == 0 && (sb.st_mode & 0027))
+			fprintf(stats_out, "sealcap: warning: store directory %s has mode %04o: others "
+				"can read or change it (sealcap makes stores 0750, files 0640; chmod "
+				"-R o-rwx,g-w %s)\n", e->dir, (unsigned)(sb.st_mode & 07777), e->dir);
+	}
 	clk = clock_current(e);
 	last_sync = clk->sync;
 	if (clk->sync != SC_SYNC_SYNCED && stats_out)
@@ -1292,11 +1476,20 @@ sc_engine_run(struct sc_engine *e, const struct sc_driver_ops *const *drv, unsig
 		abort();
 	}
 	e->gap_since = sc_now_ns();
+	if (e->cfg.encrypt_key != NULL) {
+		char id[2 * SC_ENC_KEYID_LEN + 1];
+
+		sc_enc_key_id_hex(e->enc_id, id);
+		snprintf(enc, sizeof(enc), "\"aes-256-gcm\",\"key_id\":\"%s\"", id);
+		if (stats_out)
+			fprintf(stats_out, "sealcap: encrypting block payloads with AES-256-GCM, key id %s\n",
+				id);
+	}
 	event(e, "{\"event\":\"start\",\"engine\":\"sealcap %s\",\"driver\":\"%s\","
 	      "\"workers\":%u,\"lanes\":%u,\"clock\":\"%s\",\"sync\":\"%s\","
-	      "\"max_error_us\":%u,\"est_error_us\":%u,\"log_size\":%" PRIu64 "}",
+	      "\"max_error_us\":%u,\"est_error_us\":%u,\"log_size\":%" PRIu64 ",\"encryption\":%s}",
 	      SC_VERSION_STRING, names, nw, e->cfg.lanes, e->clk.name, sync_names[clk->sync & 3],
-	      clk->max_err_us, clk->est_err_us, sc_store_size(e->store));
+	      clk->max_err_us, clk->est_err_us, sc_store_size(e->store), enc);
 	/* What opening the store cut from a torn tail (a crash) goes on record. */
 	{
 		const struct sc_store_recovery *rec = sc_store_recovered(e->store);
@@ -1422,6 +1615,7 @@ sc_engine_destroy(struct sc_engine *e)
 		struct lane *ln = &e->lane[l];
 
 		sc_block_builder_free(ln->b);
+		sc_block_cipher_free(ln->cipher);
 		if (ln->sealed)
 			for (unsigned k = 0; k < e->cfg.sealed_per_lane; k++)
 				free(ln->sealed[k].stored);

@@ -508,7 +508,7 @@ mkdir_index(const char *dir)
 	char path[4200];
 
 	snprintf(path, sizeof(path), "%s/index", dir);
-	if (mkdir(path, 0750) != 0 && errno != EEXIST)
+	if (sc_mkdir_mode(path, 0750) != 0 && errno != EEXIST)
 		return -errno;
 	return 0;
 }
@@ -582,6 +582,11 @@ writer_open(struct sc_index_writer *w, uint32_t segment, uint64_t offset)
 	close(sfd);
 	index_path(w->dir, segment, "", path, sizeof(path));
 	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
+	/* 0640 whatever the umask, as every store file. */
+	if (w->fd >= 0 && fchmod(w->fd, 0640) != 0) {
+		close(w->fd);
+		w->fd = -1;
+	}
 	if (w->fd < 0) {
 		writer_stop(w);
 		return;

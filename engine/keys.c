@@ -35,6 +35,7 @@
 
 #include "checkpoint_priv.h"
 #include "le.h"
+#include "store_priv.h"
 
 #define SIGNKEY_MAGIC "SCSIGNK1"
 
@@ -199,7 +200,7 @@ sc_keygen(const struct sc_keygen_opts *o, char *master_vkey, char *err, size_t e
 		sc_errf(err, errlen, "epochs must be 1..%u and epoch seconds at least 1", SC_EPOCHS_MAX);
 		return -EINVAL;
 	}
-	if (mkdir(o->dir, 0700) != 0 && errno != EEXIST) {
+	if (sc_mkdir_mode(o->dir, 0700) != 0 && errno != EEXIST) {
 		sc_errf(err, errlen, "%s: %s", o->dir, strerror(errno));
 		return -errno;
 	}
@@ -283,7 +284,7 @@ sc_keygen(const struct sc_keygen_opts *o, char *master_vkey, char *err, size_t e
 		FILE *f;
 
 		snprintf(p, sizeof(p), "%s/master.key", o->dir);
-		fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		fd = sc_open_mode(p, O_WRONLY | O_EXCL | O_CLOEXEC, 0600);
 		f = fd >= 0 ? fdopen(fd, "w") : NULL;
 		if (f == NULL || PEM_write_PrivateKey(f, mpk, NULL, NULL, 0, NULL, NULL) != 1 ||
 		    fflush(f) != 0 || fsync(fd) != 0) {

@@ -45,7 +45,8 @@ enum {
 	O_SEGMENT_BYTES, O_SEGMENT_SECONDS, O_FSYNC, O_FSYNC_MS, O_RING_SIZE,
 	O_BATCHES, O_BATCH_BYTES, O_COUNT, O_DURATION, O_STATS_INTERVAL,
 	O_MAX_SOURCES, O_PRINT_SOURCES, O_CLOCK, O_PHC_OFFSET, O_SIGN_KEY, O_CKPT_INTERVAL,
-	O_SEAL_EPOCH, O_HELP, O_VERSION, O_DRIVER_OPT,
+	O_SEAL_EPOCH, O_ENCRYPT_KEY, O_RETENTION_DAYS, O_MAX_STORE_BYTES, O_HELP, O_VERSION,
+	O_DRIVER_OPT,
 };
 
 static const struct {
@@ -78,6 +79,9 @@ static const struct {
 	{ "sign-key", O_SIGN_KEY, "FILE", "sign checkpoints with sign.key of sealctl keygen (mode 0600)", "none" },
 	{ "checkpoint-interval", O_CKPT_INTERVAL, "S", "sign a checkpoint this often when the store grew, and at exit", "10" },
 	{ "seal-epoch", O_SEAL_EPOCH, "S", "signing key epoch length; must match the key's", "the key's (keygen: 900)" },
+	{ "encrypt-key", O_ENCRYPT_KEY, "FILE", "encrypt block payloads (AES-256-GCM) with the key of sealctl enc-keygen (mode 0600)", "none" },
+	{ "retention-days", O_RETENTION_DAYS, "N", "remove closed segments last written more than N days ago (decimals allowed; 0: keep all)", "0" },
+	{ "max-store-bytes", O_MAX_STORE_BYTES, "SIZE", "remove the oldest whole segments while the segments take more (0: no limit)", "0" },
 	{ "help", O_HELP, NULL, "show this help", NULL },
 	{ "version", O_VERSION, NULL, "show the version", NULL },
 };
@@ -252,6 +256,19 @@ main(int argc, char **argv)
 			    !(cfg.checkpoint_interval_s >= 0.01) || cfg.checkpoint_interval_s > 86400)
 				return bad(name, optarg, "expected 0.01..86400 seconds");
 			break;
+		case O_ENCRYPT_KEY:
+			cfg.encrypt_key = optarg;
+			break;
+		case O_RETENTION_DAYS:
+			if (sc_opt_double(optarg, &cfg.retention_days) || !(cfg.retention_days >= 0) ||
+			    cfg.retention_days > 365000)
+				return bad(name, optarg, "expected days >= 0 (e.g. 1825, or 0.5)");
+			break;
+		case O_MAX_STORE_BYTES:
+			if (sc_opt_size(optarg, &v))
+				return bad(name, optarg, "expected a size (e.g. 500G)");
+			cfg.max_store_bytes = v;
+			break;
 		case O_SEAL_EPOCH:
 			if (sc_opt_u64(optarg, &v) || v < 1 || v > UINT32_MAX)
 				return bad(name, optarg, "expected seconds >= 1");
@@ -291,6 +308,13 @@ main(int argc, char **argv)
 	}
 	if (cfg.store.dir == NULL) {
 		fprintf(stderr, "sealcap: --store DIR is required (see --help)\n");
+		return 2;
+	}
+	/* Only closed segments go: the limit must leave room for the one being written. */
+	if (cfg.max_store_bytes && cfg.max_store_bytes < 2 * cfg.store.segment_bytes) {
+		fprintf(stderr, "sealcap: --max-store-bytes %" PRIu64 " is below twice --segment-bytes "
+			"(%" PRIu64 "): retention removes whole closed segments only (see --help)\n",
+			cfg.max_store_bytes, cfg.store.segment_bytes);
 		return 2;
 	}
 	if (cfg.seal_epoch_s && cfg.sign_key == NULL) {

@@ -18,6 +18,7 @@
 
 #include <sealcap/block.h>
 #include <sealcap/checkpoint.h>
+#include <sealcap/crypt.h>
 #include <sealcap/log.h>
 #include <sealcap/proof.h>
 #include <sealcap/store.h>
@@ -222,8 +223,8 @@ struct located {
 
 /* Find block @p block and check it all the way (payload, records, root). */
 static int
-locate(const char *dir, struct sc_hasher *hs, uint64_t block, struct located *L, char *err,
-       size_t errlen)
+locate(const char *dir, struct sc_hasher *hs, struct sc_keyring *keys, uint64_t block,
+       struct located *L, char *err, size_t errlen)
 {
 	struct sc_store_reader *r = sc_store_reader_open(dir, err, errlen);
 	struct sc_store_pos pos;
@@ -242,6 +243,20 @@ locate(const char *dir, struct sc_hasher *hs, uint64_t block, struct located *L,
 			break;
 		}
 	if (!found) {
+		uint32_t nsegs = sc_store_reader_segments(r);
+		uint64_t kept = 0;
+
+		/* Removed by retention: its leaf stays, its bytes are gone. */
+		if (nsegs > 0 &&
+		    sc_segment_header(dir, sc_store_reader_segment_list(r)[0], &kept, NULL) == 0 &&
+		    block < kept) {
+			sc_store_reader_close(r);
+			sc_errf(err, errlen, "block %" PRIu64 " was pruned by retention (log entries 0..%"
+				PRIu64 " are removed; their leaves still check in the log tree, but "
+				"the records are gone): no inclusion proof of its records can be made",
+				block, kept - 1);
+			return -ENOENT;
+		}
 		sc_store_reader_close(r);
 		sc_errf(err, errlen, "no block %" PRIu64 " in %s", block, dir);
 		return -ENOENT;
@@ -261,10 +276,19 @@ locate(const char *dir, struct sc_hasher *hs, uint64_t block, struct located *L,
 		sc_errf(err, errlen, "block %" PRIu64 ": out of memory or impossible count", block);
 		return -ENOMEM;
 	}
-	e = sc_block_open(hs, &L->h, stored, L->payload, L->h.payload_len);
+	e = sc_block_open_keys(hs, keys, &L->h, stored, L->payload, L->h.payload_len);
 	if (e == SC_E_OK)
 		e = sc_block_check_records(hs, &L->h, L->payload, L->rleaves, NULL);
 	sc_store_reader_close(r);
+	if (e == SC_E_ENCRYPTED || e == SC_E_KEY_UNKNOWN) {
+		char id[2 * SC_ENC_KEYID_LEN + 1];
+
+		sc_enc_key_id_hex(L->h.key_id, id);
+		sc_errf(err, errlen, "block %" PRIu64 " is encrypted with key id %s: %s", block, id,
+			e == SC_E_ENCRYPTED ? "give its key (--decrypt-key)" :
+			"the key(s) given are other keys");
+		return -EACCES;
+	}
 	if (e != SC_E_OK) {
 		sc_errf(err, errlen, "block %" PRIu64 ": %s: run sealctl verify", block, sc_error_text(e));
 		return -EBADMSG;
@@ -310,6 +334,13 @@ int
 sc_proof_record(const char *dir, uint64_t block, uint32_t index, struct sc_trust *trust,
 		char **json, char *err, size_t errlen)
 {
+	return sc_proof_record_keys(dir, block, index, trust, NULL, json, err, errlen);
+}
+
+int
+sc_proof_record_keys(const char *dir, uint64_t block, uint32_t index, struct sc_trust *trust,
+		     struct sc_keyring *keys, char **json, char *err, size_t errlen)
+{
 	struct sc_store_reader *rd;
 	struct sc_trust *own = NULL, *t;
 	struct sc_hasher *hs = sc_hasher_new();
@@ -337,7 +368,7 @@ sc_proof_record(const char *dir, uint64_t block, uint32_t index, struct sc_trust
 	snprintf(origin, sizeof(origin), "%s", sc_store_reader_origin(rd));
 	sc_store_reader_close(rd);
 
-	rc = locate(dir, hs, block, &L, err, errlen);
+	rc = locate(dir, hs, keys, block, &L, err, errlen);
 	if (rc != 0)
 		goto out;
 	if (index >= L.h.count) {

@@ -36,6 +36,9 @@ struct sc_store_reader {
 	size_t cap;
 	bool headers_only;
 	int version;         /* store.json format_version */
+	struct sc_keyring *keys;  /* borrowed: decryption keys */
+	uint8_t *payload;    /* sc_store_reader_payload's buffer */
+	size_t pcap;
 };
 
 struct sc_store_reader *
@@ -79,7 +82,30 @@ sc_store_reader_close(struct sc_store_reader *r)
 	sc_hasher_free(r->hs);
 	free(r->segs);
 	free(r->buf);
+	free(r->payload);
 	free(r);
+}
+
+void
+sc_store_reader_set_keys(struct sc_store_reader *r, struct sc_keyring *keys)
+{
+	r->keys = keys;
+}
+
+enum sc_error
+sc_store_reader_payload(struct sc_store_reader *r, const struct sc_block_hdr *h,
+			const uint8_t *stored, const uint8_t **payload)
+{
+	if (h->payload_len > r->pcap || r->payload == NULL) {
+		uint8_t *np = realloc(r->payload, h->payload_len ? h->payload_len : 1);
+
+		if (np == NULL)
+			return SC_E_NOMEM;
+		r->payload = np;
+		r->pcap = h->payload_len;
+	}
+	*payload = r->payload;
+	return sc_block_open_keys(r->hs, r->keys, h, stored, r->payload, r->pcap);
 }
 
 void sc_store_reader_headers_only(struct sc_store_reader *r, bool on) { r->headers_only = on; }

@@ -20,6 +20,7 @@
 #include <sealcap/checkpoint.h>
 #include <sealcap/log.h>
 #include <sealcap/index.h>
+#include <sealcap/retention.h>
 #include <sealcap/store.h>
 
 #include "checkpoint_priv.h"
@@ -102,6 +103,34 @@ sc_segment_hdr_check(struct sc_hasher *hs, const uint8_t in[SC_SEG_HDR_LEN],
 	return SC_E_OK;
 }
 
+int
+sc_segment_header(const char *dir, uint32_t number, uint64_t *first_log, int64_t *created)
+{
+	char path[4200];
+	uint8_t hdr[SC_SEG_HDR_LEN], sid[SC_HASH_LEN];
+	struct sc_hasher *hs;
+	uint32_t num = 0;
+	ssize_t n;
+	int fd, rc = 0;
+
+	sc_segment_path(dir, number, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, hdr, sizeof(hdr), 0);
+	close(fd);
+	hs = sc_hasher_new();
+	if (hs == NULL)
+		return -ENOMEM;
+	if (n != (ssize_t)sizeof(hdr) ||
+	    sc_segment_hdr_check(hs, hdr, &num, first_log, sid) != SC_E_OK || num != number)
+		rc = -EBADMSG;
+	else if (created != NULL)
+		*created = (int64_t)get_u64(hdr + S_CREATED);
+	sc_hasher_free(hs);
+	return rc;
+}
+
 /* ---- store.json ---------------------------------------------------------- */
 
 /*
@@ -172,7 +201,8 @@ write_file_sync(const char *path, const char *data, size_t len, mode_t mode)
 	int fd, rc = 0;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	unlink(tmp); /* a crash's leftover: the new file gets our mode */
+	fd = sc_open_mode(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
 	if (write(fd, data, len) != (ssize_t)len || fsync(fd) != 0)
@@ -185,8 +215,37 @@ write_file_sync(const char *path, const char *data, size_t len, mode_t mode)
 	return rc;
 }
 
-static int
-fsync_dir(const char *dir)
+int
+sc_open_mode(const char *path, int flags, mode_t mode)
+{
+	int fd = open(path, flags | O_CREAT | O_EXCL, mode);
+
+	if (fd >= 0) {
+		if (fchmod(fd, mode) != 0) {
+			int e = errno;
+
+			close(fd);
+			unlink(path);
+			errno = e;
+			return -1;
+		}
+		return fd;
+	}
+	if (errno != EEXIST || (flags & O_EXCL))
+		return -1;
+	return open(path, flags & ~O_CREAT, mode);
+}
+
+int
+sc_mkdir_mode(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) != 0)
+		return -1;
+	return chmod(path, mode);
+}
+
+int
+sc_fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc = 0;
@@ -229,7 +288,7 @@ store_create(const char *dir, const char *origin, char *errbuf, size_t errlen)
 	struct stat st;
 	int rc;
 
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+	if (sc_mkdir_mode(dir, 0750) != 0 && errno != EEXIST) {
 		errf(errbuf, errlen, "%s: cannot create: %s", dir, strerror(errno));
 		return -errno;
 	}
@@ -271,14 +330,14 @@ store_create(const char *dir, const char *origin, char *errbuf, size_t errlen)
 		 "}\n",
 		 SC_STORE_VERSION, origin, rhex, when, now);
 	snprintf(path, sizeof(path), "%s/segments", dir);
-	if (mkdir(path, 0750) != 0 && errno != EEXIST) {
+	if (sc_mkdir_mode(path, 0750) != 0 && errno != EEXIST) {
 		errf(errbuf, errlen, "%s: %s", path, strerror(errno));
 		return -errno;
 	}
 	snprintf(path, sizeof(path), "%s/store.json", dir);
 	rc = write_file_sync(path, json, strlen(json), 0640);
 	if (rc == 0)
-		rc = fsync_dir(dir);
+		rc = sc_fsync_dir(dir);
 	if (rc != 0)
 		errf(errbuf, errlen, "%s: %s", path, strerror(-rc));
 	return rc;
@@ -372,6 +431,7 @@ struct sc_store {
 	struct sc_store_opts o;
 	char dir[4096];
 	char origin[256];
+	int version;            /* store.json format_version */
 	struct sc_hasher *hs;
 	uint8_t id[SC_HASH_LEN];
 	struct sc_lane_state lane[SC_STORE_MAX_LANES];
@@ -394,6 +454,15 @@ struct sc_store {
 	uint64_t checkpoints;   /* written by this writer */
 	struct sc_store_recovery recovery;  /* what open cut from a torn tail */
 	struct sc_index_writer *ix; /* index sidecars: a cache, NULL without */
+	/* retention: segments on disk, oldest first; where each lane's newest block is */
+	struct sc_seg_info *cat;
+	uint32_t ncat, catcap;
+	uint64_t kept_from;     /* log entries below were removed by retention */
+	struct {
+		uint64_t index;
+		uint32_t segment;   /* UINT32_MAX: none, or in a removed segment */
+		uint64_t offset;
+	} where[SC_STORE_MAX_LANES];
 };
 
 /* True when every byte of @p path from @p off to its end is zero. */
@@ -520,9 +589,141 @@ check_last_payload(struct sc_store *s, const struct sc_store_pos *pos,
 	return err;
 }
 
+static struct sc_seg_info *
+catalog_push(struct sc_store *s, uint32_t number, uint64_t first_log, uint64_t bytes,
+	     int64_t created)
+{
+	struct sc_seg_info *c;
+
+	if (s->ncat == s->catcap) {
+		uint32_t cap = s->catcap ? 2 * s->catcap : 64;
+		struct sc_seg_info *nc = realloc(s->cat, cap * sizeof(*nc));
+
+		if (nc == NULL)
+			return NULL;
+		s->cat = nc;
+		s->catcap = cap;
+	}
+	c = &s->cat[s->ncat++];
+	memset(c, 0, sizeof(*c));
+	c->number = number;
+	c->first_log = first_log;
+	c->bytes = bytes;
+	c->created_ns = created;
+	c->written_ns = created;
+	return c;
+}
+
+/* A block of @p h, @p total bytes, went into catalog entry @p c. */
+static void
+catalog_count(struct sc_seg_info *c, const struct sc_block_hdr *h)
+{
+	c->blocks++;
+	if (c->oldest_ns == 0 || h->first_ns < c->oldest_ns)
+		c->oldest_ns = h->first_ns;
+	if (h->last_ns > c->newest_ns)
+		c->newest_ns = h->last_ns;
+}
+
+/*
+ * The catalog from the segment headers and sizes; blocks and times are
+ * counted by the scan.  A store whose first segment does not start at log
+ * index 0 was pruned by retention: log entries below it are gone.
+ */
+static int
+catalog_build(struct sc_store *s, char *errbuf, size_t errlen)
+{
+	uint32_t *segs = NULL, n = 0;
+	int rc = sc_segment_list(s->dir, &segs, &n);
+
+	if (rc != 0) {
+		errf(errbuf, errlen, "%s/segments: %s", s->dir, strerror(-rc));
+		return rc;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		char path[4200];
+		struct stat st;
+		uint64_t first = 0;
+		int64_t created = 0;
+
+		sc_segment_path(s->dir, segs[i], path, sizeof(path));
+		if (stat(path, &st) != 0)
+			st.st_size = 0;
+		/* A damaged header is the scan's to report; count the file anyway. */
+		if (sc_segment_header(s->dir, segs[i], &first, &created) != 0)
+			first = i ? s->cat[i - 1].first_log : 0;
+		if (catalog_push(s, segs[i], first, (uint64_t)st.st_size, created) == NULL) {
+			free(segs);
+			errf(errbuf, errlen, "out of memory reading %s", s->dir);
+			return -ENOMEM;
+		}
+		s->cat[s->ncat - 1].written_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+						 st.st_mtim.tv_nsec;
+	}
+	free(segs);
+	s->kept_from = n ? s->cat[0].first_log : 0;
+	return 0;
+}
+
+/*
+ * A pruned store: lanes whose newest block went with a removed segment
+ * continue from the chain state the newest retention event recorded (in
+ * the newest block of the store's own lane, which no pass can have
+ * removed: each pass writes a newer one first).
+ */
+static int
+restore_anchors(struct sc_store *s, const bool seen[SC_STORE_MAX_LANES], char *errbuf,
+		size_t errlen)
+{
+	struct sc_retention_event *ev;
+	int rc;
+
+	if (s->where[SC_STORE_LANE].segment == UINT32_MAX) {
+		errf(errbuf, errlen, "%s: log entries below %" PRIu64 " are gone but no retention event "
+		     "says so; run 'sealctl verify %s'", s->dir, s->kept_from, s->dir);
+		return -EBADMSG;
+	}
+	ev = malloc(sizeof(*ev));
+	if (ev == NULL)
+		return -ENOMEM;
+	rc = sc_retention_read_event(s->dir, s->where[SC_STORE_LANE].segment,
+				     s->where[SC_STORE_LANE].offset, ev);
+	if (rc != 1) {
+		errf(errbuf, errlen, "%s: the newest retention event (segment %08" PRIu32 " offset %"
+		     PRIu64 ") cannot be read: %s; run 'sealctl verify %s'", s->dir,
+		     s->where[SC_STORE_LANE].segment, s->where[SC_STORE_LANE].offset,
+		     rc == 0 ? "not a retention event" : strerror(-rc), s->dir);
+		free(ev);
+		return -EBADMSG;
+	}
+	if (s->kept_from > ev->kept_index) {
+		errf(errbuf, errlen, "%s: log entries below %" PRIu64 " are gone, beyond the newest "
+		     "retention event (which removed those below %" PRIu64 "); run 'sealctl verify %s'",
+		     s->dir, s->kept_from, ev->kept_index, s->dir);
+		free(ev);
+		return -EBADMSG;
+	}
+	for (unsigned i = 0; i < ev->nlanes; i++) {
+		const struct sc_lane_anchor *a = &ev->lanes[i];
+		struct sc_lane_state *l;
+
+		if (a->lane >= SC_STORE_MAX_LANES || seen[a->lane])
+			continue;
+		l = &s->lane[a->lane];
+		l->next_block_seq = a->next_block_seq;
+		l->next_rec_seq = a->next_rec_seq;
+		memcpy(l->last_hash, a->hash, SC_HASH_LEN);
+		s->where[a->lane].index = a->index;
+		s->where[a->lane].segment = UINT32_MAX;
+	}
+	free(ev);
+	return 0;
+}
+
 /*
  * Restore lane chains and the log size from every block header, and
- * collect the block hashes (the log tree's leaves) into *hashes.
+ * collect the block hashes (the log tree's leaves) into *hashes, from log
+ * index kept_from on.
  * @return 0, -EAGAIN when a torn tail was cut (scan again), or -errno.
  */
 static int
@@ -534,12 +735,21 @@ store_scan(struct sc_store *s, uint8_t (**hashes)[SC_HASH_LEN], char *errbuf, si
 	const uint8_t *stored;
 	enum sc_error err;
 	uint64_t cap = 0;
-	uint32_t last_seg = 0;
+	uint32_t last_seg = 0, ci = 0;
+	bool seen[SC_STORE_MAX_LANES] = { false };
 	int rc;
 
 	*hashes = NULL;
-	for (int i = 0; i < SC_STORE_MAX_LANES; i++)
+	s->ncat = 0;    /* scanned again after a torn tail was cut */
+	for (int i = 0; i < SC_STORE_MAX_LANES; i++) {
 		memcpy(s->lane[i].last_hash, s->id, SC_HASH_LEN);
+		s->where[i].segment = UINT32_MAX;
+	}
+	rc = catalog_build(s, errbuf, errlen);
+	if (rc != 0)
+		return rc;
+	/* A pruned store's log starts where its first segment does. */
+	s->log_size = s->kept_from;
 	r = sc_store_reader_open(s->dir, errbuf, errlen);
 	if (r == NULL)
 		return -errno;
@@ -547,6 +757,13 @@ store_scan(struct sc_store *s, uint8_t (**hashes)[SC_HASH_LEN], char *errbuf, si
 	while ((rc = sc_store_read(r, &h, &stored, &pos, &err)) == 1) {
 		struct sc_lane_state *l;
 
+		/*
+		 * After retention a lane's first block left may continue a chain
+		 * whose start was removed: its predecessor is a kept leaf, and
+		 * verify ties the two together.
+		 */
+		if (h.lane < SC_STORE_MAX_LANES && s->kept_from > 0 && !seen[h.lane])
+			s->lane[h.lane].next_block_seq = h.block_seq;
 		if (h.lane >= SC_STORE_MAX_LANES || h.log_index != s->log_size ||
 		    h.block_seq != s->lane[h.lane].next_block_seq) {
 			err = h.lane >= SC_STORE_MAX_LANES ? SC_E_BLK_MAGIC :
@@ -554,7 +771,7 @@ store_scan(struct sc_store *s, uint8_t (**hashes)[SC_HASH_LEN], char *errbuf, si
 			rc = -1;
 			break;
 		}
-		if (s->log_size == cap) {
+		if (s->log_size - s->kept_from == cap) {
 			uint8_t (*nh)[SC_HASH_LEN] = realloc(*hashes, (cap = cap ? 2 * cap : 1024) *
 							     SC_HASH_LEN);
 
@@ -565,11 +782,19 @@ store_scan(struct sc_store *s, uint8_t (**hashes)[SC_HASH_LEN], char *errbuf, si
 			}
 			*hashes = nh;
 		}
-		memcpy((*hashes)[s->log_size], h.block_hash, SC_HASH_LEN);
+		memcpy((*hashes)[s->log_size - s->kept_from], h.block_hash, SC_HASH_LEN);
 		l = &s->lane[h.lane];
 		l->next_block_seq = h.block_seq + 1;
 		l->next_rec_seq = h.first_seq + h.count;
 		memcpy(l->last_hash, h.block_hash, SC_HASH_LEN);
+		seen[h.lane] = true;
+		s->where[h.lane].index = h.log_index;
+		s->where[h.lane].segment = pos.segment;
+		s->where[h.lane].offset = pos.offset;
+		while (ci + 1 < s->ncat && s->cat[ci].number < pos.segment)
+			ci++;
+		if (ci < s->ncat && s->cat[ci].number == pos.segment)
+			catalog_count(&s->cat[ci], &h);
 		s->log_size++;
 		s->next_segment = pos.segment + 1;
 		last_pos = pos;
@@ -588,7 +813,7 @@ store_scan(struct sc_store *s, uint8_t (**hashes)[SC_HASH_LEN], char *errbuf, si
 	}
 	sc_store_reader_close(r);
 	/* A whole newest block over zeros is torn too: cut it, scan again. */
-	if (rc == 0 && s->log_size > 0 && last_pos.segment == last_seg &&
+	if (rc == 0 && s->log_size > s->kept_from && last_pos.segment == last_seg &&
 	    (err = check_last_payload(s, &last_pos, &last_h)) != SC_E_OK &&
 	    cut_torn_tail(s, &last_pos, last_seg, err, SC_BLOCK_HDR_LEN) == 1)
 		return -EAGAIN;
@@ -601,6 +826,8 @@ store_scan(struct sc_store *s, uint8_t (**hashes)[SC_HASH_LEN], char *errbuf, si
 		return -EBADMSG;
 	}
 	s->synced = s->log_size;
+	if (s->kept_from > 0)
+		return restore_anchors(s, seen, errbuf, errlen);
 	return 0;
 }
 
@@ -665,18 +892,25 @@ leaves_attach(struct sc_store *s, uint8_t (*hashes)[SC_HASH_LEN], char *errbuf, 
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/leaves", s->dir);
-	s->leaves_fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	s->leaves_fd = sc_open_mode(path, O_RDWR | O_APPEND | O_CLOEXEC, 0640);
 	if (s->leaves_fd < 0 || fstat(s->leaves_fd, &st) != 0) {
 		errf(errbuf, errlen, "%s: %s", path, strerror(errno));
 		return -errno;
 	}
 	nl = (uint64_t)st.st_size / SC_HASH_LEN;
-	for (uint64_t i = 0; i < nl && i < s->log_size; i++) {
+	/* Removed blocks live on as leaves only: those must all be there. */
+	if (nl < s->kept_from) {
+		errf(errbuf, errlen, "%s: %" PRIu64 " leaves, but log entries up to %" PRIu64 " were "
+		     "removed by retention and only their leaves remain; run 'sealctl verify %s'",
+		     path, nl, s->kept_from, s->dir);
+		return -EBADMSG;
+	}
+	for (uint64_t i = s->kept_from; i < nl && i < s->log_size; i++) {
 		if (pread(s->leaves_fd, leaf, SC_HASH_LEN, (off_t)(i * SC_HASH_LEN)) != SC_HASH_LEN) {
 			errf(errbuf, errlen, "%s: %s", path, strerror(errno ? errno : EIO));
 			return -EIO;
 		}
-		if (memcmp(leaf, hashes[i], SC_HASH_LEN) != 0) {
+		if (memcmp(leaf, hashes[i - s->kept_from], SC_HASH_LEN) != 0) {
 			errf(errbuf, errlen, "%s: leaf %" PRIu64 " differs from the hash of block %" PRIu64
 			     "; run 'sealctl verify %s'", path, i, i, s->dir);
 			return -EBADMSG;
@@ -698,7 +932,7 @@ leaves_attach(struct sc_store *s, uint8_t (*hashes)[SC_HASH_LEN], char *errbuf, 
 	if (nl < s->log_size) {
 		size_t len = (size_t)(s->log_size - nl) * SC_HASH_LEN;
 
-		if (write(s->leaves_fd, hashes[nl], len) != (ssize_t)len ||
+		if (write(s->leaves_fd, hashes[nl - s->kept_from], len) != (ssize_t)len ||
 		    fdatasync(s->leaves_fd) != 0) {
 			rc = errno ? -errno : -ENOSPC;
 			errf(errbuf, errlen, "%s: %s", path, strerror(-rc));
@@ -706,10 +940,17 @@ leaves_attach(struct sc_store *s, uint8_t (*hashes)[SC_HASH_LEN], char *errbuf, 
 		}
 	}
 	if (st.st_size == 0 && s->log_size == 0)
-		fsync_dir(s->dir);
+		sc_fsync_dir(s->dir);
 	sc_log_frontier_init(&s->tree);
-	for (uint64_t i = 0; i < s->log_size; i++)
-		sc_log_frontier_push(s->hs, &s->tree, hashes[i]);
+	for (uint64_t i = 0; i < s->kept_from; i++) {
+		if (pread(s->leaves_fd, leaf, SC_HASH_LEN, (off_t)(i * SC_HASH_LEN)) != SC_HASH_LEN) {
+			errf(errbuf, errlen, "%s: %s", path, strerror(errno ? errno : EIO));
+			return -EIO;
+		}
+		sc_log_frontier_push(s->hs, &s->tree, leaf);
+	}
+	for (uint64_t i = s->kept_from; i < s->log_size; i++)
+		sc_log_frontier_push(s->hs, &s->tree, hashes[i - s->kept_from]);
 	return 0;
 }
 
@@ -748,6 +989,7 @@ sc_store_open(const struct sc_store_opts *o, struct sc_store **out, char *errbuf
 	}
 	rc = sc_store_json_read(s->dir, s->hs, s->id, s->origin, sizeof(s->origin), &version,
 				errbuf, errlen);
+	s->version = version;
 	/* A torn tail is cut and the store scanned again (twice at most: a torn
 	 * block, then the zeros a filesystem left before it). */
 	for (int tries = 0; rc == 0 && tries < 3; tries++) {
@@ -781,6 +1023,7 @@ sc_store_open(const struct sc_store_opts *o, struct sc_store **out, char *errbuf
 		if (s->leaves_fd >= 0)
 			close(s->leaves_fd);
 		sc_hasher_free(s->hs);
+		free(s->cat);
 		free(s);
 		return rc;
 	}
@@ -804,7 +1047,7 @@ segment_start(struct sc_store *s)
 	int fd;
 
 	sc_segment_path(s->dir, s->next_segment, path, sizeof(path));
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
+	fd = sc_open_mode(path, O_WRONLY | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return -errno;
 	s->seg_created = sc_now_ns();
@@ -821,7 +1064,13 @@ segment_start(struct sc_store *s)
 	snprintf(path, sizeof(path), "%s/segments", s->dir);
 	if (s->o.fsync != SC_FSYNC_NONE) {
 		fdatasync(fd);
-		fsync_dir(path);
+		sc_fsync_dir(path);
+	}
+	if (catalog_push(s, s->next_segment, s->log_size, SC_SEG_HDR_LEN, s->seg_created) == NULL) {
+		close(fd);
+		sc_segment_path(s->dir, s->next_segment, path, sizeof(path));
+		unlink(path);
+		return -ENOMEM;
 	}
 	s->fd = fd;
 	s->segment = s->next_segment++;
@@ -935,6 +1184,12 @@ sc_store_append(struct sc_store *s, struct sc_block_hdr *h, const uint8_t *store
 	}
 	s->leaves_dirty = true;
 	sc_log_frontier_push(s->hs, &s->tree, h->block_hash);
+	s->where[h->lane].index = h->log_index;
+	s->where[h->lane].segment = s->segment;
+	s->where[h->lane].offset = s->seg_size;
+	catalog_count(&s->cat[s->ncat - 1], h);
+	s->cat[s->ncat - 1].bytes += total;
+	s->cat[s->ncat - 1].written_ns = sc_now_ns();
 	s->seg_size += total;
 	s->bytes += total;
 	s->log_size++;
@@ -968,6 +1223,59 @@ uint64_t sc_store_bytes(const struct sc_store *s) { return s->bytes; }
 uint64_t sc_store_signed(const struct sc_store *s) { return s->signed_size; }
 uint64_t sc_store_checkpoints(const struct sc_store *s) { return s->checkpoints; }
 const char *sc_store_origin(const struct sc_store *s) { return s->origin; }
+int sc_store_version(const struct sc_store *s) { return s->version; }
+uint64_t sc_store_kept_from(const struct sc_store *s) { return s->kept_from; }
+
+const struct sc_seg_info *
+sc_store_catalog(const struct sc_store *s, uint32_t *n, bool *open)
+{
+	*n = s->ncat;
+	*open = s->fd >= 0;
+	return s->cat;
+}
+
+void
+sc_store_lane_where(const struct sc_store *s, uint32_t lane, uint64_t *index, uint32_t *segment)
+{
+	*index = s->where[lane].index;
+	*segment = s->where[lane].segment;
+}
+
+int
+sc_store_drop_segments(struct sc_store *s, uint32_t n, char *errbuf, size_t errlen)
+{
+	char path[4200];
+	uint32_t k;
+	int rc = 0;
+
+	if (n >= s->ncat)
+		return -EINVAL;
+	for (k = 0; k < n; k++) {
+		sc_segment_path(s->dir, s->cat[k].number, path, sizeof(path));
+		if (unlink(path) != 0 && errno != ENOENT) {
+			rc = -errno;
+			errf(errbuf, errlen, "%s: %s", path, strerror(errno));
+			break;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/segments", s->dir);
+	if (k > 0) {
+		int frc = sc_fsync_dir(path);
+
+		if (rc == 0 && frc != 0) {
+			rc = frc;
+			errf(errbuf, errlen, "%s: %s", path, strerror(-frc));
+		}
+		memmove(s->cat, s->cat + k, (s->ncat - k) * sizeof(*s->cat));
+		s->ncat -= k;
+		s->kept_from = s->cat[0].first_log;
+		for (int l = 0; l < SC_STORE_MAX_LANES; l++)
+			if (s->where[l].segment != UINT32_MAX && s->where[l].segment < s->cat[0].number)
+				s->where[l].segment = UINT32_MAX;
+	}
+	return rc;
+}
+const char *sc_store_dir(const struct sc_store *s) { return s->dir; }
 
 void
 sc_store_root(const struct sc_store *s, uint8_t out[SC_HASH_LEN])
@@ -1009,13 +1317,13 @@ sc_store_checkpoint(struct sc_store *s, struct sc_signer *sg, char *errbuf, size
 		char path[4200];
 
 		snprintf(path, sizeof(path), "%s/checkpoints", s->dir);
-		s->ckpt_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		s->ckpt_fd = sc_open_mode(path, O_WRONLY | O_APPEND | O_CLOEXEC, 0640);
 		if (s->ckpt_fd < 0) {
 			rc = -errno;
 			errf(errbuf, errlen, "%s: %s", path, strerror(errno));
 			return rc;
 		}
-		fsync_dir(s->dir);
+		sc_fsync_dir(s->dir);
 	}
 	if (write(s->ckpt_fd, note, (size_t)n) != n || fdatasync(s->ckpt_fd) != 0) {
 		rc = errno ? -errno : -ENOSPC;
@@ -1035,7 +1343,7 @@ sc_store_put_key(struct sc_store *s, const char *name, const char *data, size_t 
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/keys", s->dir);
-	if (mkdir(path, 0750) != 0 && errno != EEXIST)
+	if (sc_mkdir_mode(path, 0750) != 0 && errno != EEXIST)
 		return -errno;
 	snprintf(path, sizeof(path), "%s/keys/%s", s->dir, name);
 	rc = sc_read_file(path, &old, &olen, (size_t)1 << 30);
@@ -1047,7 +1355,7 @@ sc_store_put_key(struct sc_store *s, const char *name, const char *data, size_t 
 	rc = write_file_sync(path, data, len, 0640);
 	if (rc == 0) {
 		snprintf(path, sizeof(path), "%s/keys", s->dir);
-		rc = fsync_dir(path);
+		rc = sc_fsync_dir(path);
 	}
 	return rc;
 }
@@ -1068,6 +1376,7 @@ sc_store_close(struct sc_store *s)
 		close(s->ckpt_fd);
 	sc_index_writer_free(s->ix);
 	sc_hasher_free(s->hs);
+	free(s->cat);
 	free(s);
 	return rc;
 }

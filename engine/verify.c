@@ -11,7 +11,9 @@
 #include <dirent.h>
 
 #include <sealcap/checkpoint.h>
+#include <sealcap/crypt.h>
 #include <sealcap/log.h>
+#include <sealcap/retention.h>
 #include <sealcap/store.h>
 
 #include "checkpoint_priv.h"
@@ -40,20 +42,116 @@ is_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
+/* Sizes and times of a block whose header checked, read or not. */
+static void
+count_block(struct sc_verify_result *res, const struct sc_block_hdr *h)
+{
+	res->raw_bytes += h->raw_bytes;
+	res->stored_bytes += SC_BLOCK_HDR_LEN + h->stored_len;
+	if (res->first_ns == 0 || h->first_ns < res->first_ns)
+		res->first_ns = h->first_ns;
+	if (h->last_ns > res->last_ns)
+		res->last_ns = h->last_ns;
+}
+
+/* Remember the key ids encrypted blocks name (a few, for the report). */
+static void
+note_key_id(struct sc_verify_result *res, const uint8_t id[SC_ENC_KEYID_LEN])
+{
+	for (unsigned i = 0; i < res->nkey_ids && i < 4; i++)
+		if (memcmp(res->key_ids[i], id, SC_ENC_KEYID_LEN) == 0)
+			return;
+	if (res->nkey_ids < 4)
+		memcpy(res->key_ids[res->nkey_ids], id, SC_ENC_KEYID_LEN);
+	res->nkey_ids++;
+}
+
+/* Engine events of a block: counted, and retention events read. */
+struct events_ctx {
+	struct sc_verify_result *res;
+	uint64_t block;
+	struct sc_retention_event *newest;  /* the one that keeps the most */
+	struct vctx *v;
+	const struct sc_store_pos *pos;
+	uint32_t lane;
+};
+
+static void report(struct vctx *v, enum sc_error err, const struct sc_store_pos *pos,
+		   int64_t block, uint32_t lane, int64_t record, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+
 static int
 count_event(const struct sc_record *r, uint32_t index, void *arg)
 {
 	static const char recovery[] = "{\"event\":\"recovery\"";
-	struct sc_verify_result *res = arg;
+	struct events_ctx *c = arg;
+	struct sc_retention_event ev;
+	int rc;
 
-	(void)index;
-	if (r->flags & SC_REC_EVENT) {
-		res->events++;
-		if (r->raw_len >= sizeof(recovery) - 1 &&
-		    memcmp(r->raw, recovery, sizeof(recovery) - 1) == 0)
-			res->recoveries++;
+	if (!(r->flags & SC_REC_EVENT))
+		return 0;
+	c->res->events++;
+	if (r->raw_len >= sizeof(recovery) - 1 &&
+	    memcmp(r->raw, recovery, sizeof(recovery) - 1) == 0) {
+		c->res->recoveries++;
+		return 0;
 	}
+	rc = sc_retention_parse(r->raw, r->raw_len, &ev);
+	if (rc < 0) {
+		report(c->v, SC_E_PRUNED, c->pos, (int64_t)c->block, c->lane, index,
+		       "a retention event that does not say what it removed");
+		return 0;
+	}
+	if (rc == 0)
+		return 0;
+	snprintf(c->res->retention_last, sizeof(c->res->retention_last), "%" PRIu64 ".%" PRIu32,
+		 c->block, index);
+	if (c->res->retention_events++ == 0)
+		memcpy(c->res->retention_first, c->res->retention_last, sizeof(c->res->retention_first));
+	if (ev.kept_index >= c->newest->kept_index)
+		*c->newest = ev;
 	return 0;
+}
+
+static int
+cmp_leaf(const void *a, const void *b, void *arg)
+{
+	const uint8_t (*t)[SC_HASH_LEN] = arg;
+
+	return memcmp(t[*(const uint64_t *)a], t[*(const uint64_t *)b], SC_HASH_LEN);
+}
+
+/*
+ * Is @p hash the leaf of a removed block (log index below @p n)?  The
+ * first call sorts their indexes by hash (only a pruned store needs it).
+ */
+static bool
+removed_leaf(uint8_t (*tree)[SC_HASH_LEN], uint64_t n, uint64_t **idx, const uint8_t *hash)
+{
+	uint64_t lo = 0, hi = n;
+
+	if (n == 0)
+		return false;
+	if (*idx == NULL) {
+		*idx = malloc(n * sizeof(**idx));
+		if (*idx == NULL)
+			return false;
+		for (uint64_t i = 0; i < n; i++)
+			(*idx)[i] = i;
+		qsort_r(*idx, n, sizeof(**idx), cmp_leaf, tree);
+	}
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(tree[(*idx)[mid]], hash, SC_HASH_LEN);
+
+		if (c == 0)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
 }
 
 static void __attribute__((format(printf, 7, 8)))
@@ -278,6 +376,10 @@ sc_verify_ex(const char *dir, const struct sc_verify_opts *o, struct sc_verify_r
 	size_t pcap = 0, lcap = 0;
 	uint64_t next_log = 0;
 	bool log_resync = false;
+	/* retention: log entries below kept_from and segments below the first are gone */
+	uint64_t kept_from = 0, *leaf_idx = NULL;
+	bool pruned = false;
+	struct sc_retention_event *newest = NULL;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -325,6 +427,20 @@ sc_verify_ex(const char *dir, const struct sc_verify_opts *o, struct sc_verify_r
 	 * append failed, or the writer died right after creating it) is part of
 	 * an intact store, and a gap beside it must still be found.
 	 */
+	newest = calloc(1, sizeof(*newest));
+	if (newest == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (res->segments > 0) {
+		const uint32_t *segs = sc_store_reader_segment_list(r);
+
+		/* A damaged first header: the walk reports it, from index 0. */
+		if (sc_segment_header(dir, segs[0], &kept_from, NULL) != 0)
+			kept_from = 0;
+		pruned = segs[0] > 0 || kept_from > 0;
+		next_log = kept_from;
+	}
 	for (uint32_t i = 1; i < res->segments; i++) {
 		const uint32_t *segs = sc_store_reader_segment_list(r);
 		struct sc_store_pos gap = { .segment = segs[i] };
@@ -428,6 +544,19 @@ sc_verify_ex(const char *dir, const struct sc_verify_opts *o, struct sc_verify_r
 			l->seen = true;
 			res->lanes++;
 			memcpy(l->last_hash, sc_store_reader_id(r), SC_HASH_LEN);
+			/*
+			 * Retention took the start of this lane: its first block
+			 * left must follow a removed block, whose leaf stays.
+			 */
+			if (pruned && h.block_seq > 0 && !l->resync) {
+				if (!removed_leaf(tree, kept_from < nl ? kept_from : nl, &leaf_idx,
+						  h.prev_hash))
+					report(&v, SC_E_CHAIN, &pos, (int64_t)h.log_index, h.lane, -1,
+					       "lane %" PRIu32 " block %" PRIu64 ": its first block left after "
+					       "retention follows no removed block of the log tree", h.lane,
+					       h.block_seq);
+				l->resync = true;
+			}
 		}
 		if (l->resync) {
 			l->resync = false;
@@ -476,7 +605,26 @@ sc_verify_ex(const char *dir, const struct sc_verify_opts *o, struct sc_verify_r
 			rc = -ENOMEM;
 			goto out;
 		}
-		err = sc_block_open(hs, &h, stored, payload, pcap);
+		if (h.cipher != SC_CIPHER_NONE) {
+			res->encrypted_blocks++;
+			note_key_id(res, h.key_id);
+		}
+		err = sc_block_open_keys(hs, o ? o->keys : NULL, &h, stored, payload, pcap);
+		/*
+		 * Without the block's key its payload digest is as far as
+		 * verify can go (it checked): not damage, but said plainly.
+		 */
+		if (err == SC_E_ENCRYPTED || err == SC_E_KEY_UNKNOWN) {
+			if (err == SC_E_ENCRYPTED) {
+				res->unread_blocks++;
+				res->unread_records += h.count;
+			} else {
+				res->wrong_key_blocks++;
+				res->wrong_key_records += h.count;
+			}
+			count_block(res, &h);
+			continue;
+		}
 		if (err != SC_E_OK) {
 			report(&v, err, &pos, (int64_t)h.log_index, h.lane, -1,
 			       "lane %" PRIu32 " block %" PRIu64, h.lane, h.block_seq);
@@ -490,14 +638,12 @@ sc_verify_ex(const char *dir, const struct sc_verify_opts *o, struct sc_verify_r
 			continue;
 		}
 		res->records += h.count;
-		if (h.flags & SC_BLK_EVENTS)
-			sc_block_foreach(payload, h.payload_len, count_event, res);
-		res->raw_bytes += h.raw_bytes;
-		res->stored_bytes += SC_BLOCK_HDR_LEN + h.stored_len;
-		if (res->first_ns == 0 || h.first_ns < res->first_ns)
-			res->first_ns = h.first_ns;
-		if (h.last_ns > res->last_ns)
-			res->last_ns = h.last_ns;
+		if (h.flags & SC_BLK_EVENTS) {
+			struct events_ctx ec = { res, h.log_index, newest, &v, &pos, h.lane };
+
+			sc_block_foreach(payload, h.payload_len, count_event, &ec);
+		}
+		count_block(res, &h);
 	}
 
 	/*
@@ -515,6 +661,50 @@ sc_verify_ex(const char *dir, const struct sc_verify_opts *o, struct sc_verify_r
 			    "store format %d keeps one; the tree is taken from the blocks",
 			    res->store_version);
 	res->tree_size = nl + next_ext;
+
+	/*
+	 * Retention: what is gone must be what the newest retention event
+	 * says went (it is cumulative), and its lane anchors must be leaves.
+	 */
+	if (pruned) {
+		const uint32_t first_seg = sc_store_reader_segment_list(r)[0];
+		struct sc_store_pos at = { .segment = first_seg };
+
+		res->pruned_blocks = kept_from;
+		res->pruned_segments = first_seg;
+		if (res->retention_events == 0 && kept_from > 0)
+			report(&v, SC_E_PRUNED, &at, -1, 0, -1,
+			       "log entries 0..%" PRIu64 " and segments before %08" PRIu32 " are gone "
+			       "and no retention event records their removal", kept_from - 1, first_seg);
+		else if (res->retention_events == 0)
+			report(&v, SC_E_PRUNED, &at, -1, 0, -1,
+			       "segments before %08" PRIu32 " are gone and no retention event records "
+			       "their removal", first_seg);
+		else if (kept_from > newest->kept_index || first_seg > newest->kept_segment)
+			report(&v, SC_E_PRUNED, &at, -1, 0, -1,
+			       "log entries below %" PRIu64 " (segments before %08" PRIu32 ") are gone; "
+			       "the newest retention event (%s) removed only those below %" PRIu64
+			       " (segments before %08" PRIu32 ")", kept_from, first_seg,
+			       res->retention_last, newest->kept_index, newest->kept_segment);
+		if (nl < kept_from)
+			report_file(&v, SC_E_LEAVES_PARTIAL, SC_VF_LEAVES, nl * SC_HASH_LEN, -1, 0,
+				    "%" PRIu64 " leaves: the leaves of removed blocks 0..%" PRIu64
+				    " must stay", nl, kept_from - 1);
+	}
+	if (res->retention_events) {
+		for (unsigned i = 0; i < newest->nlanes; i++) {
+			const struct sc_lane_anchor *a = &newest->lanes[i];
+
+			if (a->index >= res->tree_size ||
+			    memcmp(tree[a->index], a->hash, SC_HASH_LEN) != 0)
+				report_file(&v, SC_E_PRUNED, SC_VF_LEAVES, a->index * SC_HASH_LEN,
+					    (int64_t)a->index, a->lane,
+					    "the retention event %s says lane %" PRIu32 " ends at this leaf; "
+					    "it does not", res->retention_last, a->lane);
+		}
+		if (newest->kept_index > kept_from)
+			res->pending_blocks = newest->kept_index - kept_from;
+	}
 
 	/* Each verified checkpoint's root against the tree at its size. */
 	if (nck) {
@@ -553,6 +743,8 @@ sc_verify_ex(const char *dir, const struct sc_verify_opts *o, struct sc_verify_r
 			    "the checkpoints file holds no valid checkpoint");
 	rc = res->issues ? 1 : 0;
 out:
+	free(newest);
+	free(leaf_idx);
 	free(payload);
 	free(leaves);
 	free(lanes);

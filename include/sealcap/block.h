@@ -17,6 +17,10 @@
  *
  *     block_hash = SHA-256(0x00 || header[0 .. 288))
  *
+ * With encryption at rest (crypt.h) the stored payload is the LZ4 output
+ * encrypted with AES-256-GCM; the header then also carries the key id, the
+ * run salt, the nonce and the tag, and its digest is over the ciphertext.
+ *
  * Building a block (sc_block_builder_*) belongs to one sealer lane; reading
  * one (sc_block_hdr_decode, sc_block_open) is pure and safe on hostile input.
  */
@@ -92,8 +96,10 @@ struct sc_block_hdr {
 	uint8_t severity_mask; /**< bit s: a record of severity s */
 	uint8_t key_epoch;
 	uint32_t facility_mask; /**< bit f: a record of facility f */
-	uint8_t nonce[12];
-	uint8_t tag[16];
+	uint8_t nonce[12];     /**< AES-GCM nonce (cipher 1) */
+	uint8_t tag[16];       /**< AES-GCM tag (cipher 1) */
+	uint8_t key_id[8];     /**< encryption key id (cipher 1) */
+	uint8_t salt[16];      /**< run salt of the block's AES key (cipher 1) */
 	uint8_t host_bloom[32]; /**< 256-bit Bloom filter of hostnames */
 	uint8_t root[SC_HASH_LEN];
 	uint8_t payload_hash[SC_HASH_LEN];
@@ -115,6 +121,15 @@ void sc_block_hdr_encode(const struct sc_block_hdr *h, uint8_t out[SC_BLOCK_HDR_
 enum sc_error sc_block_hdr_decode(const uint8_t in[SC_BLOCK_HDR_LEN],
 				  struct sc_block_hdr *h);
 
+/**
+ * The AES-GCM associated data of an encrypted block: the first 288 header
+ * bytes of @p h with the fields a sealer lane cannot know yet or that the
+ * encryption produces set to zero (block sequence, log index, segment,
+ * tag, payload digest, previous block hash: docs/FORMAT.md).  Those are
+ * covered by the block hash instead.
+ */
+void sc_block_aad(const struct sc_block_hdr *h, uint8_t out[SC_BLOCK_HASHED_LEN]);
+
 /** The block hash of a serialized header (RFC 9162 leaf of its first 288 bytes). */
 void sc_block_hash(struct sc_hasher *hs, const uint8_t hdr[SC_BLOCK_HDR_LEN],
 		   uint8_t out[SC_HASH_LEN]);
@@ -129,6 +144,8 @@ size_t sc_block_payload_max(size_t block_bytes);
 /* ---- building (one sealer lane) --------------------------------------- */
 
 struct sc_block_builder;
+struct sc_block_cipher;
+struct sc_keyring;
 
 /**
  * @param lane         lane number stamped into the header
@@ -156,11 +173,32 @@ uint64_t sc_block_next_seq(const struct sc_block_builder *b);
 void sc_block_builder_resume(struct sc_block_builder *b, uint64_t next_rec_seq);
 
 /**
- * Close the open block: Merkle root, compression, payload digest.  Fills
+ * Encrypt the blocks this builder seals with @p c (crypt.h; NULL: stop
+ * encrypting).  Every block that holds a received message is encrypted; a
+ * block of engine events only (SC_REC_EVENT records: counts, times, segment
+ * numbers, never message bytes) is left in clear so that verify can read
+ * retention and gap events without the key.  The builder does not own @p c.
+ */
+void sc_block_builder_set_cipher(struct sc_block_builder *b, struct sc_block_cipher *c);
+
+/**
+ * Throw the open block away (its records are lost; the caller counts them)
+ * and give its record numbers out again, so the lane's numbering has no
+ * hole.
+ */
+void sc_block_builder_drop(struct sc_block_builder *b);
+
+/** True when the open block holds records and all of them are engine events. */
+bool sc_block_events_only(const struct sc_block_builder *b);
+
+/**
+ * Close the open block: Merkle root, compression, encryption when a cipher
+ * is set, payload digest.  Fills
  * @p h (all but block_seq, log_index, segment, prev_hash and block_hash:
  * the writer sets those, in the order it appends) and writes the stored payload to @p stored, which must hold
  * sc_block_stored_max() bytes.  The builder is then empty.
- * @return 0, or -ENODATA when the block is empty.
+ * @return 0, -ENODATA when the block is empty, or -EIO when encryption
+ *         failed (the builder keeps the block: seal again or drop it).
  */
 int sc_block_seal(struct sc_block_builder *b, const struct sc_clock_info *clock,
 		  struct sc_block_hdr *h, uint8_t *stored);
@@ -172,13 +210,26 @@ size_t sc_block_stored_max(const struct sc_block_builder *b);
 
 /**
  * Check a block's stored bytes against its header and recover the payload:
- * payload digest, decompression, payload length.
+ * payload digest, decompression, payload length.  An encrypted block gives
+ * SC_E_ENCRYPTED once its digest checked (use sc_block_open_keys).
  * @param payload  receives h->payload_len bytes; must hold that many
- * @return SC_E_OK, SC_E_PAYLOAD_HASH, SC_E_CODEC, SC_E_DECOMPRESS or
- *         SC_E_PAYLOAD_LEN.
+ * @return SC_E_OK, SC_E_PAYLOAD_HASH, SC_E_ENCRYPTED, SC_E_CODEC,
+ *         SC_E_DECOMPRESS or SC_E_PAYLOAD_LEN.
  */
 enum sc_error sc_block_open(struct sc_hasher *hs, const struct sc_block_hdr *h,
 			    const uint8_t *stored, uint8_t *payload, size_t cap);
+
+/**
+ * sc_block_open with decryption keys (NULL: none).  The digest is checked
+ * first, over the stored (encrypted) bytes.
+ * @return as sc_block_open, and for an encrypted block: SC_E_ENCRYPTED
+ *         without keys, SC_E_KEY_UNKNOWN when none of @p keys is the key
+ *         it was encrypted with, SC_E_DECRYPT when its tag fails with the
+ *         right key (sc_keyring_decrypt), SC_E_NOMEM.
+ */
+enum sc_error sc_block_open_keys(struct sc_hasher *hs, struct sc_keyring *keys,
+				 const struct sc_block_hdr *h, const uint8_t *stored,
+				 uint8_t *payload, size_t cap);
 
 /**
  * Walk the records of an opened payload and check them against the header:

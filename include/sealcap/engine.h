@@ -13,7 +13,8 @@
  * RX workers copy messages into fixed-size batches taken from a pool sized
  * at start; one SP/SC ring per (worker, lane) pair carries full batches to
  * the lane.  A sealer lane parses records into its open block and seals it
- * (Merkle root, LZ4, digest) at block_bytes or flush_ms.  Sealed blocks go
+ * (Merkle root, LZ4, AES-256-GCM with encrypt_key, digest) at block_bytes or
+ * flush_ms.  Sealed blocks go
  * through one MP/SC ring to the writer, which appends them to the store in
  * order and hands the buffers back.  Every queue is bounded; a full one
  * drops (counted) at the RX side, or waits when the driver is lossless.
@@ -52,6 +53,9 @@ struct sc_engine_config {
 	const char *sign_key;    /**< sign.key of sealctl keygen; NULL: no checkpoints */
 	double checkpoint_interval_s; /**< sign a checkpoint this often (and at exit) */
 	unsigned seal_epoch_s;   /**< epoch length the key must have; 0: the key's */
+	const char *encrypt_key; /**< key file of sealctl enc-keygen; NULL: blocks in clear */
+	double retention_days;   /**< remove segments last written longer ago; 0: keep */
+	uint64_t max_store_bytes;/**< remove the oldest segments while they take more; 0: no limit */
 };
 
 /** Defaults for every knob. */
@@ -71,6 +75,8 @@ struct sc_engine_stats {
 	uint64_t checkpoints;    /**< checkpoints signed by this run */
 	uint64_t signed_blocks;  /**< tree size of the newest checkpoint */
 	int64_t key_epoch;       /**< signing epoch, -1 without a key */
+	uint64_t pruned_segments;/**< segment files removed by retention (this run) */
+	uint64_t pruned_bytes;   /**< ... and their bytes */
 	unsigned ring_fill_pct;  /**< fullest worker->lane ring, percent */
 };
 

@@ -32,6 +32,9 @@ extern "C" {
 	X(DECOMPRESS,      "payload does not decompress") \
 	X(PAYLOAD_LEN,     "payload length differs from the header") \
 	X(CODEC,           "unknown codec or cipher") \
+	X(ENCRYPTED,       "payload is encrypted: no decryption key given") \
+	X(KEY_UNKNOWN,     "payload encrypted with another key than the one(s) given") \
+	X(DECRYPT,         "payload fails its AES-GCM tag with the right key (ciphertext or header changed, digests recomputed)") \
 	X(RECORD_FORMAT,   "malformed record") \
 	X(RECORD_COUNT,    "record count differs from the header") \
 	X(RECORD_ROOT,     "record Merkle root mismatch") \
@@ -44,6 +47,7 @@ extern "C" {
 	X(LEAVES_PARTIAL,  "the leaves file ends inside a leaf") \
 	X(LEAF,            "log tree leaf differs from the block hash") \
 	X(BLOCK_MISSING,   "blocks listed in the log tree are missing from the segments") \
+	X(PRUNED,          "blocks or segments removed that no retention event accounts for") \
 	X(CKPT_FORMAT,     "checkpoint is not a well-formed signed note") \
 	X(CKPT_KEY,        "checkpoint not signed by any trusted key") \
 	X(CKPT_SIGNATURE,  "checkpoint signature does not verify (checkpoint edited?)") \

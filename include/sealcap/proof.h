@@ -60,6 +60,19 @@ struct sc_proof_info {
 int sc_proof_record(const char *dir, uint64_t block, uint32_t index, struct sc_trust *trust,
 		    char **json, char *err, size_t errlen);
 
+struct sc_keyring;
+
+/**
+ * sc_proof_record for a store with encrypted blocks: @p keys decrypt the
+ * block (crypt.h; NULL: none).  The proof holds the record in clear and
+ * the block header; its record path is over the records in clear, so
+ * checking it needs no key.
+ * @return as sc_proof_record, and -EACCES when the block is encrypted and
+ *         no key given is its key (@p err names the key id).
+ */
+int sc_proof_record_keys(const char *dir, uint64_t block, uint32_t index, struct sc_trust *trust,
+			 struct sc_keyring *keys, char **json, char *err, size_t errlen);
+
 /**
  * Consistency proof from the signed checkpoint @p old (a note, as kept by
  * an auditor) to the newest checkpoint of the store that verifies.

@@ -39,10 +39,13 @@ extern "C" {
 
 /**
  * store.json format_version: 1 = segments only; 2 = with the log tree
- * (leaves, checkpoints, keys/).  Block and segment encodings did not
- * change: their own version fields stay SC_FORMAT_VERSION (1).
+ * (leaves, checkpoints, keys/); 3 = may also hold encrypted blocks
+ * (crypt.h: key id and run salt in the header) and may have been pruned by
+ * retention (retention.h).  Block and segment encodings did not change
+ * shape: their own version fields stay SC_FORMAT_VERSION (1).  A store
+ * keeps the version it was created with; encryption and retention need 3.
  */
-#define SC_STORE_VERSION 2
+#define SC_STORE_VERSION 3
 #define SC_SEG_HDR_LEN 128u
 #define SC_SEG_MAGIC "SCSEGMNT"
 #define SC_STORE_MAX_LANES 64
@@ -75,6 +78,7 @@ struct sc_lane_state {
 struct sc_store;
 struct sc_signer;
 struct sc_trust;
+struct sc_keyring;
 
 /**
  * Open a store for appending, creating it when @p o->dir holds none.
@@ -137,6 +141,10 @@ uint64_t sc_store_checkpoints(const struct sc_store *s);
 void sc_store_root(const struct sc_store *s, uint8_t out[SC_HASH_LEN]);
 /** The store's origin (store.json), the first line of its checkpoints. */
 const char *sc_store_origin(const struct sc_store *s);
+/** store.json's format_version (1..SC_STORE_VERSION). */
+int sc_store_version(const struct sc_store *s);
+/** The store directory. */
+const char *sc_store_dir(const struct sc_store *s);
 
 /**
  * Sign a checkpoint of the whole log tree with @p sg and append it to
@@ -230,6 +238,23 @@ int sc_store_seek(struct sc_store_reader *r, uint32_t segment, uint64_t offset,
  */
 int sc_store_reader_rescan(struct sc_store_reader *r);
 
+/**
+ * Keys to decrypt encrypted blocks with (crypt.h); NULL: none.  The reader
+ * borrows @p keys: keep them until the reader is closed.
+ */
+void sc_store_reader_set_keys(struct sc_store_reader *r, struct sc_keyring *keys);
+
+/**
+ * The payload (serialized records) of the block sc_store_read just gave:
+ * digest checked, decrypted with the reader's keys when encrypted,
+ * decompressed.  @p payload points into the reader and stays valid until
+ * the next call of either function.
+ * @return SC_E_OK, or what sc_block_open_keys returns (SC_E_ENCRYPTED: no
+ *         keys; SC_E_KEY_UNKNOWN: none of them is the block's key).
+ */
+enum sc_error sc_store_reader_payload(struct sc_store_reader *r, const struct sc_block_hdr *h,
+				      const uint8_t *stored, const uint8_t **payload);
+
 /* ---- verification -------------------------------------------------------- */
 
 /** Which file a verify issue is in. */
@@ -275,6 +300,21 @@ struct sc_verify_result {
 	uint64_t unsigned_records;
 	bool keys_pinned;       /**< signatures checked against caller's keys */
 	char signer[256];       /**< key name on the newest verified checkpoint */
+	/* encryption at rest */
+	uint64_t encrypted_blocks;    /**< blocks whose payload is encrypted */
+	uint64_t unread_blocks;       /**< of which not opened: no key given */
+	uint64_t unread_records;      /**< their records (header counts) */
+	uint64_t wrong_key_blocks;    /**< of which not opened: under another key */
+	uint64_t wrong_key_records;
+	uint8_t key_ids[4][8];        /**< key ids of the encrypted blocks (first 4) */
+	unsigned nkey_ids;            /**< distinct key ids seen (up to 4 listed) */
+	/* retention (retention.h) */
+	uint64_t pruned_blocks;       /**< log entries 0..n-1 removed (their leaves stay) */
+	uint32_t pruned_segments;     /**< segment files 0..n-1 removed */
+	uint64_t retention_events;    /**< retention events read */
+	char retention_first[48];     /**< record id "B.N" of the oldest one read */
+	char retention_last[48];      /**< ... and of the newest */
+	uint64_t pending_blocks;      /**< named removed by an event, still there (a pass cut short) */
 };
 
 /** Options of sc_verify_ex. */
@@ -286,6 +326,14 @@ struct sc_verify_opts {
 	 * signed.
 	 */
 	struct sc_trust *trust;
+	/**
+	 * Keys to decrypt encrypted payloads with (crypt.h); NULL: none.
+	 * Without the block's key, an encrypted block is checked up to its
+	 * payload digest (header, chain, log tree, signatures) and counted in
+	 * unread_blocks or wrong_key_blocks; that is not damage.  A tag that
+	 * fails with the right key is (SC_E_DECRYPT).
+	 */
+	struct sc_keyring *keys;
 };
 
 typedef void (*sc_verify_fn)(const struct sc_verify_issue *i, void *arg);

@@ -180,6 +180,32 @@ static const struct golden_block golden_blocks[] = {
 	"  \"created_ns\": 1796403000000000000\n" \
 	"}\n"
 
+/* Store format 3 (encryption, retention): the same identity fields, format_version 3. */
+#define GOLDEN_STORE_JSON_V3 \
+	"{\n" \
+	"  \"format\": \"sealcap-store\",\n" \
+	"  \"format_version\": 3,\n" \
+	"  \"origin\": \"sealcap/golden\",\n" \
+	"  \"instance\": \"00112233445566778899aabbccddeeff\",\n" \
+	"  \"created\": \"2026-12-04T16:50:00Z\",\n" \
+	"  \"created_ns\": 1796403000000000000\n" \
+	"}\n"
+
+/*
+ * The golden encryption key and run salt of store-v3: published, so they
+ * protect nothing; they pin the AES-256-GCM layout (docs/FORMAT.md,
+ * "Encryption").  golden-enc.key in tests/data/golden/ is the key file.
+ */
+static const uint8_t golden_enc_key[32] = {
+	0x45, 0x4e, 0x43, 0x52, 0x59, 0x50, 0x54, 0x20, 0x2d, 0x20, 0x67, 0x6f, 0x6c, 0x64, 0x65, 0x6e,
+	0x20, 0x74, 0x65, 0x73, 0x74, 0x20, 0x6b, 0x65, 0x79, 0x20, 0x6f, 0x6e, 0x6c, 0x79, 0x21, 0x21,
+};
+static const uint8_t golden_enc_salt[16] = {
+	0x52, 0x55, 0x4e, 0x20, 0x53, 0x41, 0x4c, 0x54, 0x20, 0x67, 0x6f, 0x6c, 0x64, 0x65, 0x6e, 0x21,
+};
+/* store-v3's retention pass: segment 0 goes, at this time. */
+#define GOLDEN_PRUNE_NS (GOLDEN_T0 + INT64_C(60000000000))
+
 /*
  * The golden signing keys (keys-v2/): fixed, published seeds, so every byte
  * is reproducible.  A key from a published seed protects nothing: these

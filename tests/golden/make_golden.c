@@ -37,9 +37,11 @@
 
 #include <sealcap/block.h>
 #include <sealcap/checkpoint.h>
+#include <sealcap/crypt.h>
 #include <sealcap/hash.h>
 #include <sealcap/keys.h>
 #include <sealcap/record.h>
+#include <sealcap/retention.h>
 #include <sealcap/store.h>
 
 #include "golden_fixture.h"
@@ -178,7 +180,14 @@ make_keys(const char *out)
 	return 0;
 }
 
-/* store-v1 (format 1: no log tree), or store-v2 signed with keys-v2. */
+/*
+ * store-v1 (format 1: no log tree), store-v2 signed with keys-v2, or
+ * store-v3 (format 3): the same blocks encrypted with the golden key and
+ * run salt (every golden block holds a message, the engine event of block 2
+ * too, so all five are encrypted), signed after 3 and 5 blocks, then a
+ * retention pass at GOLDEN_PRUNE_NS that removes segment 0 and seals its
+ * event on lane 63, and a last checkpoint over that.
+ */
 static int
 make_store(const char *out, int version)
 {
@@ -187,12 +196,22 @@ make_store(const char *out, int version)
 	struct sc_block_builder *b[SC_STORE_MAX_LANES] = { 0 };
 	struct sc_store *s = NULL;
 	struct sc_sign_key *key = NULL;
+	struct sc_enc_key *ek = NULL;
+	struct sc_block_cipher *cipher[SC_STORE_MAX_LANES] = { 0 };
 	uint8_t *noise = malloc(GOLDEN_NOISE_LEN), *stored = NULL;
-	const char *json = version == 1 ? GOLDEN_STORE_JSON : GOLDEN_STORE_JSON_V2;
+	const char *json = version == 1 ? GOLDEN_STORE_JSON :
+			   version == 2 ? GOLDEN_STORE_JSON_V2 : GOLDEN_STORE_JSON_V3;
 	uint32_t nseg;
 	int rc = 1;
 
-	if (version == 2) {
+	if (version == 3) {
+		ek = sc_enc_key_from_bytes(golden_enc_key);
+		if (ek == NULL) {
+			free(noise);
+			return fail("golden key", "out of memory");
+		}
+	}
+	if (version >= 2) {
 		snprintf(path, sizeof(path), "%s/keys-v2/sign.key", out);
 		key = sc_sign_key_open(path, err, sizeof(err));
 		if (key == NULL) {
@@ -232,6 +251,14 @@ make_store(const char *out, int version)
 				fail("store", "out of memory");
 				goto out;
 			}
+			if (ek != NULL) {
+				cipher[gb->lane] = sc_block_cipher_new(ek, golden_enc_salt, gb->lane);
+				if (cipher[gb->lane] == NULL) {
+					fail("cipher", "cannot set up AES-256-GCM");
+					goto out;
+				}
+				sc_block_builder_set_cipher(b[gb->lane], cipher[gb->lane]);
+			}
 		}
 		for (uint32_t i = gb->first_rec; i < gb->first_rec + gb->nrecs; i++) {
 			struct sc_record r;
@@ -263,6 +290,22 @@ make_store(const char *out, int version)
 			goto out;
 		}
 	}
+	if (version == 3) {
+		/* Room for segment 1 only: segment 0 goes. */
+		struct sc_retention p = { .max_bytes = 9170 + 1000 };
+		struct sc_prune_result pr;
+
+		if (sc_store_prune(s, &p, GOLDEN_PRUNE_NS, &pr, err, sizeof(err)) != 1) {
+			fail(dir, err[0] ? err : "the retention pass removed nothing");
+			goto out;
+		}
+		printf("retention: segments %u..%u, blocks %" PRIu64 ", event block %" PRIu64 "\n",
+		       pr.first_segment, pr.last_segment, pr.blocks, pr.event_index);
+		if (sc_store_checkpoint(s, sc_sign_key_signer(key), err, sizeof(err)) != 1) {
+			fail(dir, err);
+			goto out;
+		}
+	}
 	if (key != NULL) {
 		const struct sc_epoch_cert *c = sc_sign_key_cert(key);
 		size_t len;
@@ -289,10 +332,14 @@ make_store(const char *out, int version)
 		fail(path, strerror(errno));
 		goto out;
 	}
-	for (nseg = 0;; nseg++) {
+	for (nseg = 0; nseg < 16; nseg++) {
 		snprintf(path, sizeof(path), "%s/segments/%08" PRIu32 ".seg", dir, nseg);
-		if (access(path, F_OK) != 0)
+		/* store-v3 begins at segment 1 (retention). */
+		if (access(path, F_OK) != 0) {
+			if (version == 3 && nseg == 0)
+				continue;
 			break;
+		}
 		if (fix_segment_time(path, GOLDEN_T0 + (int64_t)nseg * 60000000000) != 0)
 			goto out;
 	}
@@ -300,6 +347,9 @@ make_store(const char *out, int version)
 out:
 	sc_store_close(s);
 	sc_sign_key_close(key);
+	sc_enc_key_free(ek);
+	for (int l = 0; l < SC_STORE_MAX_LANES; l++)
+		sc_block_cipher_free(cipher[l]);
 	for (int l = 0; l < SC_STORE_MAX_LANES; l++)
 		sc_block_builder_free(b[l]);
 	free(stored);
@@ -332,6 +382,15 @@ main(int argc, char **argv)
 		rc = make_keys(argv[1]);
 	if (rc == 0)
 		rc = make_store(argv[1], 2);
+	if (rc == 0)
+		rc = make_store(argv[1], 3);
+	if (rc == 0) {
+		char text[SC_ENC_KEYFILE_MAX];
+		int n = sc_enc_key_format(golden_enc_key, text, sizeof(text));
+
+		snprintf(dir, sizeof(dir), "%s/golden-enc.key", argv[1]);
+		rc = n > 0 ? write_file(dir, text, (size_t)n, 0600) : fail(dir, "cannot format");
+	}
 	if (rc == 0) {
 		snprintf(dir, sizeof(dir), "%s/store-v1", argv[1]);
 		rc = sc_verify(dir, &res, NULL, NULL, err, sizeof(err));
@@ -372,6 +431,11 @@ main(int argc, char **argv)
 		}
 		print_sha(argv[1], "store-v2/leaves");
 		print_sha(argv[1], "store-v2/checkpoints");
+		print_sha(argv[1], "golden-enc.key");
+		print_sha(argv[1], "store-v3/store.json");
+		print_sha(argv[1], "store-v3/segments/00000001.seg");
+		print_sha(argv[1], "store-v3/leaves");
+		print_sha(argv[1], "store-v3/checkpoints");
 		{
 			char kd[4300];
 			DIR *d;

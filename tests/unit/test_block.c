@@ -755,6 +755,16 @@ Test(block, host_bloom_reads_only_the_key)
 
 /* ---- header encoding --------------------------------------------------------- */
 
+static uint64_t
+h_lost_at_98(const uint8_t *enc)
+{
+	uint64_t v = 0;
+
+	for (int i = 5; i >= 0; i--)
+		v = v << 8 | enc[98 + i];
+	return v;
+}
+
 static void
 random_hdr(struct sc_block_hdr *h)
 {
@@ -763,6 +773,7 @@ random_hdr(struct sc_block_hdr *h)
 	for (size_t i = 0; i < sizeof(*h); i++)
 		p[i] = (uint8_t)rnd();
 	h->codec = (uint8_t)(rnd() & 1);
+	h->lost &= 0xffffffffffffULL;   /* 48 bits on disk */
 	h->cipher = (uint8_t)(rnd() & 1);
 }
 
@@ -792,6 +803,8 @@ expect_hdr_eq(const struct sc_block_hdr *a, const struct sc_block_hdr *b, int it
 	cr_expect_eq(a->facility_mask, b->facility_mask, "iter %d facility", iter);
 	cr_expect(memcmp(a->nonce, b->nonce, 12) == 0, "iter %d nonce", iter);
 	cr_expect(memcmp(a->tag, b->tag, 16) == 0, "iter %d tag", iter);
+	cr_expect(memcmp(a->key_id, b->key_id, 8) == 0, "iter %d key id", iter);
+	cr_expect(memcmp(a->salt, b->salt, 16) == 0, "iter %d salt", iter);
 	cr_expect(memcmp(a->host_bloom, b->host_bloom, 32) == 0, "iter %d bloom", iter);
 	cr_expect(memcmp(a->root, b->root, SC_HASH_LEN) == 0, "iter %d root", iter);
 	cr_expect(memcmp(a->payload_hash, b->payload_hash, SC_HASH_LEN) == 0, "iter %d payhash", iter);
@@ -815,9 +828,11 @@ Test(block, header_encode_decode_round_trip)
 		cr_assert_eq(enc[1], 'B');
 		cr_assert_eq(enc[2], 'L');
 		cr_assert_eq(enc[3], 'K');
-		cr_expect(memcmp(enc + 98, zero, 6) == 0, "reserved 98..103 not zero");
+		cr_expect_eq(h_lost_at_98(enc), in.lost & 0xffffffffffffULL, "lost at 98..103");
 		cr_expect(memcmp(enc + 132, zero, 4) == 0, "reserved 132..135 not zero");
-		cr_expect(memcmp(enc + 272, zero, 16) == 0, "reserved 272..287 not zero");
+		/* 264..287: the encryption key id and run salt (format 3). */
+		cr_expect(memcmp(enc + 264, in.key_id, 8) == 0, "key id at 264");
+		cr_expect(memcmp(enc + 272, in.salt, 16) == 0, "run salt at 272");
 		memset(&out, 0, sizeof(out));
 		cr_assert_eq(sc_block_hdr_decode(enc, &out), SC_E_OK, "iter %d", iter);
 		expect_hdr_eq(&in, &out, iter);
@@ -949,7 +964,10 @@ Test(block, open_rejects_inconsistent_headers)
 	cr_assert_not_null(p);
 
 	h = s.h;
-	h.cipher = SC_CIPHER_AES256GCM; /* not in this version */
+	h.cipher = SC_CIPHER_AES256GCM; /* encrypted: needs a key (test_crypt.c) */
+	cr_expect_eq(sc_block_open(hs, &h, s.stored, p, h.payload_len), SC_E_ENCRYPTED);
+	h = s.h;
+	h.cipher = 2; /* no such cipher */
 	cr_expect_eq(sc_block_open(hs, &h, s.stored, p, h.payload_len), SC_E_CODEC);
 	h = s.h;
 	h.codec = 9;

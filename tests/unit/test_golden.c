@@ -8,6 +8,9 @@
  *   record-v1.bin        one record, fixed fields
  *   block-header-v1.bin  one block header, fixed fields
  *   store-v1/            a complete store: 2 segments, 5 blocks, 2 lanes
+ *   store-v2/, keys-v2/  format 2: the log tree, checkpoints, signing keys
+ *   store-v3/, golden-enc.key
+ *                        format 3: the blocks encrypted, segment 0 pruned
  *
  * The expected values below are written out by hand from FORMAT.md, not
  * taken from the engine or the fixture, so a change in the encoders, the
@@ -23,15 +26,20 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <lz4.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 
 #include <sealcap/block.h>
 #include <sealcap/checkpoint.h>
+#include <sealcap/crypt.h>
 #include <sealcap/error.h>
 #include <sealcap/hash.h>
 #include <sealcap/keys.h>
 #include <sealcap/log.h>
 #include <sealcap/record.h>
+#include <sealcap/retention.h>
 #include <sealcap/store.h>
 
 #include "../golden/golden_fixture.h"
@@ -140,6 +148,13 @@ static const struct {
 	{ "store-v2/leaves", 160, "7d57e914e77929edbb8b74edb0c20c08330110d02e112984be34a80b7139aa6c" },
 	{ "store-v2/checkpoints", 358, "170ae564214068fa8069620c9d604284e167b6fb8766ee98f245f1b4ce5cdeb3" },
 	{ "store-v2/keys/epochs-2882602485ce3db2.pub", 573, "2882602485ce3db240f496e74cb3abc40d2372ecbfd9f8eb8d7b7322421e3145" },
+	/* format 3: encrypted blocks, a retention pass */
+	{ "golden-enc.key", 95, "b536d2e7030aeddd7c54af4c089ca918e33fb73077c9877ecbc95791fce5c6e7" },
+	{ "store-v3/store.json", 209, "982389db8c83ab873a83232ba40d59c2e818f24a7b2402560ec82ac4f076bf5a" },
+	{ "store-v3/segments/00000001.seg", 9739, "a1ae638489aa0b235faa7f9d63e8fb39eba9b17515040bdd3f8a281dbc063522" },
+	{ "store-v3/leaves", 192, "b66afc2acef629e71d26a949763d5dd32ff86b59da87f4ba7d20f34ef1b5ca4b" },
+	{ "store-v3/checkpoints", 537, "59ed2121d047b7311bea117baed29ad6299544bdb51410f3c417763bbc775c0c" },
+	{ "store-v3/keys/epochs-2882602485ce3db2.pub", 573, "2882602485ce3db240f496e74cb3abc40d2372ecbfd9f8eb8d7b7322421e3145" },
 };
 
 Test(golden, files_match_manifest)
@@ -846,4 +861,216 @@ Test(golden, epoch_certificate)
 	sc_signer_free(m);
 	sc_epoch_cert_free(c);
 	free(text);
+}
+
+/* ---- format 3: encryption and retention (store-v3) ----------------------------------- */
+
+#define STORE3 GOLDEN "/store-v3"
+
+static struct sc_keyring *
+golden_ring(void)
+{
+	struct sc_keyring *r = sc_keyring_new();
+
+	cr_assert_not_null(r);
+	cr_assert_eq(sc_keyring_add(r, sc_enc_key_from_bytes(golden_enc_key)), 0);
+	return r;
+}
+
+/*
+ * Segment 0 (blocks 0..2) was removed by a retention pass; blocks 3 and 4
+ * are encrypted, block 5 is the retention event in clear; three
+ * checkpoints (3, 5, 6 blocks) still verify, the one at 3 over removed
+ * blocks only.
+ */
+Test(golden, store_v3_verifies_without_and_with_the_key)
+{
+	struct sc_verify_result res;
+	struct sc_verify_opts vo = { NULL };
+	char err[512] = "";
+
+	vo.trust = sc_trust_new();
+	cr_assert_not_null(vo.trust);
+	cr_assert_eq(sc_trust_add_pubkey(vo.trust, KEYS2 "/master.pub", err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(sc_verify_ex(STORE3, &vo, &res, print_issue, NULL, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(res.store_version, 3);
+	cr_expect_eq(res.blocks, 3);
+	cr_expect_eq(res.encrypted_blocks, 2);
+	cr_expect_eq(res.unread_blocks, 2);
+	cr_expect_eq(res.unread_records, 3);
+	cr_expect_eq(res.records, 1, "the retention event is read without the key");
+	cr_expect_eq(res.events, 1);
+	cr_expect_eq(res.pruned_blocks, 3);
+	cr_expect_eq(res.pruned_segments, 1);
+	cr_expect_eq(res.retention_events, 1);
+	cr_expect_str_eq(res.retention_last, "5.0");
+	cr_expect_eq(res.leaves, 6);
+	cr_expect_eq(res.checkpoints, 3);
+	cr_expect_eq(res.signed_size, 6);
+	cr_expect_eq(res.nkey_ids, 1);
+	vo.keys = golden_ring();
+	cr_expect_eq(sc_verify_ex(STORE3, &vo, &res, print_issue, NULL, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(res.records, 4);
+	cr_expect_eq(res.unread_blocks + res.wrong_key_blocks, 0);
+	sc_keyring_free(vo.keys);
+	sc_trust_free(vo.trust);
+}
+
+/* golden-enc.key, byte by byte from FORMAT.md ("Encryption"). */
+static void
+key_id_by_hand(uint8_t id[8])
+{
+	static const char label[] = "sealcap encryption key id v1";
+	uint8_t d[SC_HASH_LEN];
+
+	sc_sha256(hs, label, sizeof(label) - 1, golden_enc_key, 32, d);
+	memcpy(id, d, 8);
+}
+
+Test(golden, encryption_key_file_bytes)
+{
+	size_t n;
+	char *text = (char *)slurp(GOLDEN "/golden-enc.key", &n), want[200];
+	unsigned char b64[64];
+	uint8_t id[8];
+
+	key_id_by_hand(id);
+	EVP_EncodeBlock(b64, golden_enc_key, 32);
+	snprintf(want, sizeof(want), "sealcap encryption key v1\nid %02x%02x%02x%02x%02x%02x%02x%02x\n"
+		 "key %s\n", id[0], id[1], id[2], id[3], id[4], id[5], id[6], id[7], b64);
+	cr_expect_eq(n, strlen(want));
+	cr_expect(memcmp(text, want, n) == 0, "golden-enc.key:\n%s\nwant:\n%s", text, want);
+	free(text);
+}
+
+/*
+ * The encrypted blocks, decrypted with OpenSSL directly from what FORMAT.md
+ * says (run key by HKDF, nonce, associated data, tag), not with crypt.c:
+ * a change in any of them fails here.
+ */
+Test(golden, encrypted_blocks_decrypt_by_hand)
+{
+	static const struct { uint64_t off; uint32_t lane; uint64_t counter; } blk[] = {
+		{ 128, 3, 1 },               /* block 3: lane 3's 2nd block of the run */
+		{ 128 + 320 + 8128, 0, 2 },  /* block 4: lane 0's 3rd */
+	};
+	size_t n;
+	uint8_t *seg = slurp(STORE3 "/segments/00000001.seg", &n), id[8], rk[32];
+	struct sc_keyring *ring = golden_ring();
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *kc = EVP_KDF_CTX_new(kdf);
+	OSSL_PARAM p[5];
+	char info[] = "sealcap block key v1";
+
+	cr_assert(kdf && kc);
+	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+	p[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)(uintptr_t)golden_enc_key, 32);
+	p[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)(uintptr_t)golden_enc_salt, 16);
+	p[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, sizeof(info) - 1);
+	p[4] = OSSL_PARAM_construct_end();
+	cr_assert_eq(EVP_KDF_derive(kc, rk, 32, p), 1);
+	EVP_KDF_CTX_free(kc);
+	EVP_KDF_free(kdf);
+	key_id_by_hand(id);
+
+	for (size_t k = 0; k < sizeof(blk) / sizeof(blk[0]); k++) {
+		const uint8_t *h = seg + blk[k].off, *ct = h + 320;
+		uint32_t stored_len = (uint32_t)le(h + 60, 4), payload_len = (uint32_t)le(h + 56, 4);
+		uint8_t aad[288], d[SC_HASH_LEN], *clear = malloc(stored_len), *payload = malloc(payload_len);
+		uint8_t (*leaves)[SC_HASH_LEN] = malloc(8 * SC_HASH_LEN);
+		const uint8_t *via_reader;
+		EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+		struct sc_block_hdr hd;
+		int len, fin;
+
+		cr_assert(clear && payload && leaves && c);
+		cr_assert_leq(blk[k].off + 320 + stored_len, n);
+		cr_expect_eq(h[83], 1, "cipher AES-256-GCM");
+		cr_expect_eq(le(h + 104, 4), blk[k].lane, "nonce: lane");
+		cr_expect_eq(le(h + 108, 8), blk[k].counter, "nonce: the lane's block counter");
+		cr_expect(memcmp(h + 264, id, 8) == 0, "key id at 264");
+		cr_expect(memcmp(h + 272, golden_enc_salt, 16) == 0, "run salt at 272");
+		sc_sha256(hs, ct, stored_len, NULL, 0, d);
+		cr_expect(memcmp(h + 200, d, SC_HASH_LEN) == 0, "digest over the ciphertext");
+		/* Associated data: bytes 0..287 with the writer's fields, tag and digest zero. */
+		memcpy(aad, h, 288);
+		memset(aad + 16, 0, 16);    /* block sequence, log index */
+		memset(aad + 44, 0, 4);     /* segment */
+		memset(aad + 116, 0, 16);   /* tag */
+		memset(aad + 200, 0, 64);   /* payload digest, previous block hash */
+		cr_assert_eq(EVP_DecryptInit_ex2(c, EVP_aes_256_gcm(), rk, h + 104, NULL), 1);
+		cr_assert_eq(EVP_DecryptUpdate(c, NULL, &len, aad, 288), 1);
+		cr_assert_eq(EVP_DecryptUpdate(c, clear, &len, ct, (int)stored_len), 1);
+		{
+			uint8_t tag[16];
+
+			memcpy(tag, h + 116, 16);
+			cr_assert_eq(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, 16, tag), 1);
+		}
+		cr_expect_eq(EVP_DecryptFinal_ex(c, clear + len, &fin), 1, "block at %" PRIu64 ": tag", blk[k].off);
+		EVP_CIPHER_CTX_free(c);
+		if (h[82] == SC_CODEC_LZ4)
+			cr_assert_eq(LZ4_decompress_safe((const char *)clear, (char *)payload, (int)stored_len,
+							 (int)payload_len), (int)payload_len);
+		else
+			memcpy(payload, clear, payload_len);
+		/* The same as the library reads, and the records check against the root. */
+		cr_assert_eq(sc_block_hdr_decode(h, &hd), SC_E_OK);
+		{
+			uint8_t *lib = malloc(payload_len);
+
+			cr_assert_not_null(lib);
+			cr_assert_eq(sc_block_open_keys(hs, ring, &hd, ct, lib, payload_len), SC_E_OK);
+			via_reader = lib;
+			cr_expect(memcmp(via_reader, payload, payload_len) == 0, "library and hand differ");
+			free(lib);
+		}
+		cr_expect_eq(sc_block_check_records(hs, &hd, payload, leaves, NULL), SC_E_OK);
+		free(clear);
+		free(payload);
+		free(leaves);
+	}
+	sc_keyring_free(ring);
+	free(seg);
+}
+
+/* The retention event: its block and its exact bytes (FORMAT.md, "Retention"). */
+Test(golden, retention_event_bytes)
+{
+	static const char want[] =
+		"{\"event\":\"retention\",\"reason\":\"max-store-bytes\",\"segments\":[\"00000000\"],"
+		"\"blocks\":3,\"log_index\":\"0..2\",\"bytes\":2552,"
+		"\"first_time\":\"2026-12-04T16:50:00.000000000Z\","
+		"\"last_time\":\"2026-12-04T16:50:09.000000000Z\","
+		"\"kept_from\":{\"segment\":\"00000001\",\"log_index\":3},\"lanes\":[]}";
+	struct sc_store_reader *r = sc_store_reader_open(STORE3, NULL, 0);
+	struct sc_block_hdr h;
+	struct sc_store_pos pos;
+	const uint8_t *stored, *payload;
+	struct sc_record rec;
+	enum sc_error e;
+	struct sc_retention_event ev;
+	uint64_t n = 0;
+
+	cr_assert_not_null(r);
+	while (sc_store_read(r, &h, &stored, &pos, &e) == 1 && h.log_index != 5)
+		n++;
+	cr_assert_eq(h.log_index, 5);
+	cr_expect_eq(n, 2, "blocks 3 and 4 before it");
+	cr_expect_eq(h.lane, SC_STORE_LANE);
+	cr_expect_eq(h.block_seq, 0);
+	cr_expect_eq(h.flags, SC_BLK_EVENTS);
+	cr_expect_eq(h.cipher, SC_CIPHER_NONE);
+	cr_expect_eq(h.clock.source, SC_CLOCK_ENGINE);
+	cr_expect_eq(h.count, 1);
+	cr_assert_eq(sc_store_reader_payload(r, &h, stored, &payload), SC_E_OK);
+	cr_assert_gt(sc_record_decode(payload, h.payload_len, &rec), 0);
+	cr_expect_eq(rec.rx_ns, GOLDEN_PRUNE_NS);
+	cr_expect(rec.flags & SC_REC_EVENT);
+	cr_expect_eq(rec.raw_len, strlen(want));
+	cr_expect(memcmp(rec.raw, want, rec.raw_len) == 0, "%.*s", (int)rec.raw_len, rec.raw);
+	cr_expect_eq(sc_retention_parse(rec.raw, rec.raw_len, &ev), 1);
+	cr_expect_eq(ev.kept_index, 3);
+	cr_expect_eq(ev.kept_segment, 1);
+	sc_store_reader_close(r);
 }

@@ -561,32 +561,46 @@ Test(store, fsync_policies)
 
 /* ---- creation --------------------------------------------------------------- */
 
-Test(store, created_with_restrictive_modes)
+/*
+ * Directories 0750, files 0640, whatever the umask: a umask of 077 must not
+ * lock the auditors' group out, one of 0 must not open the store to all.
+ */
+Test(store, created_with_restrictive_modes_whatever_the_umask)
 {
-	struct sc_block_builder *b = sc_block_builder_new(0, 16384);
-	struct sc_store *s;
-	struct stat st;
-	char path[256];
-	mode_t old = umask(022);
+	static const mode_t masks[] = { 022, 0, 077, 027 };
 
-	cr_assert_not_null(b);
-	open_store(&s, 0, SC_FSYNC_NONE);
-	append_block(s, b, 1, 1, 0);
-	sc_store_close(s);
-	umask(old);
-	cr_assert_eq(stat(storedir, &st), 0);
-	cr_expect_eq(st.st_mode & 07777, 0750, "store directory mode %o", st.st_mode & 07777);
-	snprintf(path, sizeof(path), "%s/store.json", storedir);
-	cr_assert_eq(stat(path, &st), 0);
-	cr_expect_eq(st.st_mode & 07777, 0640, "store.json mode %o", st.st_mode & 07777);
-	snprintf(path, sizeof(path), "%s/segments", storedir);
-	cr_assert_eq(stat(path, &st), 0);
-	cr_expect_eq(st.st_mode & 07777, 0750, "segments directory mode %o", st.st_mode & 07777);
-	cr_assert_eq(stat(seg_path(0, path, sizeof(path)), &st), 0);
-	cr_expect_eq(st.st_mode & 07777, 0640, "segment file mode %o", st.st_mode & 07777);
-	snprintf(path, sizeof(path), "%s/store.json.tmp", storedir);
-	cr_expect_neq(access(path, F_OK), 0, "temporary file left behind");
-	sc_block_builder_free(b);
+	for (size_t k = 0; k < sizeof(masks) / sizeof(masks[0]); k++) {
+		static const struct { const char *name; mode_t mode; } want[] = {
+			{ "", 0750 }, { "/store.json", 0640 }, { "/segments", 0750 },
+			{ "/segments/00000000.seg", 0640 }, { "/segments/00000001.seg", 0640 },
+			{ "/leaves", 0640 }, { "/keys", 0750 }, { "/keys/epochs-x.pub", 0640 },
+		};
+		struct sc_block_builder *b = sc_block_builder_new(0, 16384);
+		struct sc_store *s;
+		struct stat st;
+		char path[256];
+		mode_t old = umask(masks[k]);
+
+		cr_assert_not_null(b);
+		sct_rmtree(storedir);
+		open_store(&s, 0, SC_FSYNC_NONE);
+		append_block(s, b, 1, 1, 0);
+		cr_assert_eq(sc_store_rotate(s), 0);
+		append_block(s, b, 1, 2, 0);
+		cr_assert_eq(sc_store_put_key(s, "epochs-x.pub", "public\n", 7), 0);
+		sc_store_close(s);
+		umask(old);
+		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			snprintf(path, sizeof(path), "%s%s", storedir, want[i].name);
+			cr_assert_eq(stat(path, &st), 0, "%s", path);
+			cr_expect_eq(st.st_mode & 07777, want[i].mode, "umask %03o: %s mode %04o, want %04o",
+				     masks[k], path, st.st_mode & 07777, want[i].mode);
+		}
+		snprintf(path, sizeof(path), "%s/store.json.tmp", storedir);
+		cr_expect_neq(access(path, F_OK), 0, "temporary file left behind");
+		sc_block_builder_free(b);
+		lg.n = 0;
+	}
 }
 
 Test(store, store_json_shape)
@@ -602,7 +616,7 @@ Test(store, store_json_shape)
 	json = (char *)slurp(path, &n);
 	json[n] = '\0';
 	cr_expect_not_null(strstr(json, "\"format\": \"sealcap-store\""), "%s", json);
-	cr_expect_not_null(strstr(json, "\"format_version\": 2,"), "%s", json);
+	cr_expect_not_null(strstr(json, "\"format_version\": 3,"), "%s", json);
 	cr_expect_not_null(strstr(json, "\"origin\": \"test/ward-7\""), "%s", json);
 	cr_expect_not_null(strstr(json, "\"instance\": \""), "%s", json);
 	cr_expect_not_null(strstr(json, "\"created_ns\": "), "%s", json);

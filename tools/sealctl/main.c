@@ -9,6 +9,7 @@
  *   sealctl cat DIR            print records in store order
  *   sealctl stats DIR          counters and per-source table of the engine
  *   sealctl keygen --out DIR   forward-secure signing keys
+ *   sealctl enc-keygen FILE    an encryption key (sealcap --encrypt-key)
  *   sealctl prove, check-proof, consistency
  *                              proofs for auditors (proof.h)
  *   sealctl search / tail / rebuild-index   (search.c)
@@ -31,6 +32,7 @@
 
 #include <sealcap/block.h>
 #include <sealcap/checkpoint.h>
+#include <sealcap/crypt.h>
 #include <sealcap/keys.h>
 #include <sealcap/proof.h>
 #include <sealcap/sources.h>
@@ -91,6 +93,72 @@ sc_read_whole(const char *path, char **out, size_t *len)
 	return 0;
 }
 
+/* ---- encryption keys ---------------------------------------------------------- */
+
+/* --decrypt-key FILE (repeatable) into a keyring.  @return 0, or -1 (said). */
+static int
+add_decrypt_key(struct sc_keyring **kr, const char *path, const char *cmd)
+{
+	char err[512];
+
+	if (*kr == NULL && (*kr = sc_keyring_new()) == NULL) {
+		fprintf(stderr, "sealctl %s: out of memory\n", cmd);
+		return -1;
+	}
+	if (sc_keyring_add_file(*kr, path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sealctl %s: --decrypt-key %s\n", cmd, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* "a, b" of the ids in @p ids not held by @p kr (all when kr is NULL). */
+static void
+ids_text(const uint8_t (*ids)[8], unsigned n, const struct sc_keyring *kr, bool held, char *out,
+	 size_t len)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < n && i < 4; i++) {
+		char hex[2 * SC_ENC_KEYID_LEN + 1];
+		bool in = false;
+
+		for (size_t k = 0; kr && k < sc_keyring_count(kr); k++)
+			in |= memcmp(sc_keyring_key_id(kr, k), ids[i], SC_ENC_KEYID_LEN) == 0;
+		if (in != held)
+			continue;
+		sc_enc_key_id_hex(ids[i], hex);
+		o += (size_t)snprintf(out + o, o < len ? len - o : 0, "%s%s", o ? ", " : "", hex);
+	}
+	if (n > 4 && o < len)
+		snprintf(out + o, len - o, ", ...");
+}
+
+static int
+cmd_enc_keygen(int argc, char **argv)
+{
+	uint8_t id[SC_ENC_KEYID_LEN];
+	char hex[2 * SC_ENC_KEYID_LEN + 1], err[512];
+
+	if (argc != 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: sealctl enc-keygen FILE\n");
+		return 2;
+	}
+	if (sc_enc_keygen(argv[1], id, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sealctl enc-keygen: %s\n", err);
+		return 2;
+	}
+	sc_enc_key_id_hex(id, hex);
+	printf("encryption key id %s written to %s (mode 0600)\n"
+	       "sealcap --encrypt-key %s encrypts block payloads with it; sealctl verify, cat and\n"
+	       "prove read them with --decrypt-key %s.\n"
+	       "Keep a copy OFF this server (offline, or in a vault): without it nobody, you\n"
+	       "included, can read the encrypted records again.  Never keep it with the backups\n"
+	       "of the store it protects.\n", hex, argv[1], argv[1], argv[1]);
+	return 0;
+}
+
 /* ---- verify -------------------------------------------------------------- */
 
 static const char *const vf_names[] = { "segment", "leaves", "checkpoints", "keys", "store" };
@@ -113,11 +181,74 @@ print_issue(const struct sc_verify_issue *i, void *arg)
 	putchar('\n');
 }
 
+/* What retention removed, as verify found it accounted for. */
+static void
+print_retention(const struct sc_verify_result *res)
+{
+	if (res->pruned_blocks || res->pruned_segments) {
+		if (res->pruned_blocks)
+			printf("log entries 0..%" PRIu64 " pruned by retention", res->pruned_blocks - 1);
+		else
+			printf("no log entries pruned");
+		printf(" (segments 00000000..%08" PRIu32 "; events at %s", res->pruned_segments - 1,
+		       res->retention_first);
+		if (res->retention_events > 1)
+			printf(" .. %s, %" PRIu64 " events", res->retention_last, res->retention_events);
+		printf("): their leaves still check against the log tree and the checkpoints; "
+		       "every block from %" PRIu64 " on is checked whole\n", res->pruned_blocks);
+	} else if (res->retention_events) {
+		printf("%" PRIu64 " retention event(s) (newest at %s)\n", res->retention_events,
+		       res->retention_last);
+	}
+	if (res->pending_blocks)
+		printf("note: %" PRIu64 " blocks that a retention event removed are still there (the "
+		       "pass was cut short; the engine removes them at its next pass)\n",
+		       res->pending_blocks);
+}
+
+/*
+ * What verify could and could not open.  @return true when keys were given
+ * and some blocks are under other keys: a wrong key, not damage.
+ */
+static bool
+print_encryption(const struct sc_verify_result *res, const struct sc_keyring *kr)
+{
+	char ids[128], given[128];
+	uint64_t opened = res->encrypted_blocks - res->unread_blocks - res->wrong_key_blocks;
+
+	if (res->encrypted_blocks == 0)
+		return false;
+	ids_text(res->key_ids, res->nkey_ids, NULL, false, ids, sizeof(ids));
+	if (opened)
+		printf("%" PRIu64 " blocks encrypted (AES-256-GCM): decrypted and checked with --decrypt-key\n",
+		       opened);
+	if (res->unread_blocks)
+		printf("%" PRIu64 " blocks encrypted: payloads not checked without --decrypt-key (%" PRIu64
+		       " records, key id %s); their headers, digests, lane chains, log tree and "
+		       "signatures were\n", res->unread_blocks, res->unread_records, ids);
+	if (res->wrong_key_blocks == 0)
+		return false;
+	ids_text(res->key_ids, res->nkey_ids, kr, false, ids, sizeof(ids));
+	given[0] = '\0';
+	for (size_t k = 0; k < sc_keyring_count(kr); k++) {
+		char hex[2 * SC_ENC_KEYID_LEN + 1];
+
+		sc_enc_key_id_hex(sc_keyring_key_id(kr, k), hex);
+		snprintf(given + strlen(given), sizeof(given) - strlen(given), "%s%s", k ? ", " : "", hex);
+	}
+	printf("WRONG KEY: %" PRIu64 " blocks (%" PRIu64 " records) are encrypted with key id %s, "
+	       "not with the --decrypt-key given (key id %s): their payloads were not checked; "
+	       "the store is not damaged by this\n", res->wrong_key_blocks, res->wrong_key_records,
+	       ids, given);
+	return true;
+}
+
 static int
 cmd_verify(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "pubkey", required_argument, NULL, 'k' },
+		{ "decrypt-key", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sc_verify_result res;
@@ -128,19 +259,32 @@ cmd_verify(int argc, char **argv)
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		if (opt != 'k')
+		if (opt == 'd') {
+			if (add_decrypt_key(&vo.keys, optarg, "verify") != 0) {
+				sc_trust_free(vo.trust);
+				sc_keyring_free(vo.keys);
+				return 2;
+			}
+			continue;
+		}
+		if (opt != 'k') {
+			sc_trust_free(vo.trust);
+			sc_keyring_free(vo.keys);
 			return 2;
+		}
 		if (vo.trust == NULL && (vo.trust = sc_trust_new()) == NULL)
 			return 2;
 		if (sc_trust_add_pubkey(vo.trust, optarg, err, sizeof(err)) != 0) {
 			fprintf(stderr, "sealctl verify: --pubkey %s\n", err);
 			sc_trust_free(vo.trust);
+			sc_keyring_free(vo.keys);
 			return 2;
 		}
 	}
 	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: sealctl verify [--pubkey KEY]... DIR\n");
+		fprintf(stderr, "usage: sealctl verify [--pubkey KEY]... [--decrypt-key FILE]... DIR\n");
 		sc_trust_free(vo.trust);
+		sc_keyring_free(vo.keys);
 		return 2;
 	}
 	dir = argv[optind];
@@ -148,11 +292,14 @@ cmd_verify(int argc, char **argv)
 	sc_trust_free(vo.trust);
 	if (rc < 0) {
 		fprintf(stderr, "sealctl verify: %s\n", err);
+		sc_keyring_free(vo.keys);
 		return 2;
 	}
 	if (rc > 0) {
 		printf("FAILED: %" PRIu64 " problem(s) in %s; %" PRIu64 " record(s) in blocks that checked "
 		       "intact\n", res.issues, dir, res.records);
+		print_encryption(&res, vo.keys);
+		sc_keyring_free(vo.keys);
 		return 1;
 	}
 	fmt_time(res.first_ns, t0, sizeof(t0));
@@ -162,6 +309,9 @@ cmd_verify(int argc, char **argv)
 	       " bytes (ratio %.2f)\n",
 	       res.records - res.events, res.events, res.blocks, res.segments, res.lanes, res.raw_bytes, res.stored_bytes,
 	       res.stored_bytes ? (double)res.raw_bytes / (double)res.stored_bytes : 0.0);
+	if (res.unread_records + res.wrong_key_records)
+		printf("and %" PRIu64 " records in encrypted blocks whose payloads were not read\n",
+		       res.unread_records + res.wrong_key_records);
 	if (res.blocks)
 		printf("time range %s .. %s\n", t0, t1);
 	if (res.write_lost)
@@ -181,11 +331,14 @@ cmd_verify(int argc, char **argv)
 		       " (store format 1: no log tree)" : "");
 	printf("%" PRIu64 " records in %" PRIu64 " blocks sealed but not yet signed\n",
 	       res.unsigned_records, res.unsigned_blocks);
+	print_retention(&res);
 	if (res.unsigned_blocks)
 		printf("note: blocks after the newest checkpoint can be cut from the end along with "
 		       "their leaves without a trace in the store; an auditor's newer checkpoint "
 		       "(sealctl consistency) shows it\n");
-	return 0;
+	rc = print_encryption(&res, vo.keys) ? 2 : 0;
+	sc_keyring_free(vo.keys);
+	return rc;
 }
 
 /* ---- cat ----------------------------------------------------------------- */
@@ -306,13 +459,15 @@ cmd_cat(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "events", no_argument, NULL, 'e' },
+		{ "decrypt-key", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cat_ctx c = { FMT_TEXT, false, 0, stdout };
 	struct sc_store_reader *r;
-	struct sc_hasher *hs;
-	uint8_t *payload = NULL;
-	size_t pcap = 0;
+	struct sc_keyring *kr = NULL;
+	uint64_t locked = 0;
+	uint8_t locked_id[SC_ENC_KEYID_LEN] = { 0 };
+	bool wrong = false;
 	char err[512];
 	int opt, rc = 0;
 
@@ -322,8 +477,17 @@ cmd_cat(int argc, char **argv)
 			c.events = true;
 			continue;
 		}
-		if (opt != 'f')
+		if (opt == 'd') {
+			if (add_decrypt_key(&kr, optarg, "cat") != 0) {
+				sc_keyring_free(kr);
+				return 2;
+			}
+			continue;
+		}
+		if (opt != 'f') {
+			sc_keyring_free(kr);
 			return 2;
+		}
 		if (strcmp(optarg, "text") == 0)
 			c.fmt = FMT_TEXT;
 		else if (strcmp(optarg, "json") == 0)
@@ -332,23 +496,27 @@ cmd_cat(int argc, char **argv)
 			c.fmt = FMT_RAW;
 		else {
 			fprintf(stderr, "sealctl cat: --format '%s': expected text, json or raw\n", optarg);
+			sc_keyring_free(kr);
 			return 2;
 		}
 	}
 	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: sealctl cat [--format text|json|raw] [--events] DIR\n");
+		fprintf(stderr, "usage: sealctl cat [--format text|json|raw] [--events] "
+			"[--decrypt-key FILE]... DIR\n");
+		sc_keyring_free(kr);
 		return 2;
 	}
 	r = sc_store_reader_open(argv[optind], err, sizeof(err));
 	if (r == NULL) {
 		fprintf(stderr, "sealctl cat: %s\n", err);
+		sc_keyring_free(kr);
 		return 2;
 	}
-	hs = sc_hasher_new();
+	sc_store_reader_set_keys(r, kr);
 	for (;;) {
 		struct sc_block_hdr h;
 		struct sc_store_pos pos;
-		const uint8_t *stored;
+		const uint8_t *stored, *payload;
 		enum sc_error e;
 		int n = sc_store_read(r, &h, &stored, &pos, &e);
 
@@ -361,17 +529,19 @@ cmd_cat(int argc, char **argv)
 			rc = 1;
 			continue;
 		}
-		if (h.payload_len > pcap) {
-			free(payload);
-			pcap = h.payload_len;
-			payload = malloc(pcap);
-			if (payload == NULL) {
-				fprintf(stderr, "sealctl cat: out of memory\n");
-				rc = 2;
-				break;
-			}
+		e = sc_store_reader_payload(r, &h, stored, &payload);
+		if (e == SC_E_ENCRYPTED || e == SC_E_KEY_UNKNOWN) {
+			/* Not damage: said once at the end, with the key id. */
+			if (locked++ == 0)
+				memcpy(locked_id, h.key_id, sizeof(locked_id));
+			wrong |= e == SC_E_KEY_UNKNOWN;
+			continue;
 		}
-		e = sc_block_open(hs, &h, stored, payload, pcap);
+		if (e == SC_E_NOMEM) {
+			fprintf(stderr, "sealctl cat: out of memory\n");
+			rc = 2;
+			break;
+		}
 		if (e != SC_E_OK) {
 			fprintf(stderr, "sealctl cat: segment %08" PRIu32 " block %" PRIu64
 				": %s; block skipped\n", pos.segment, h.log_index, sc_error_text(e));
@@ -384,11 +554,20 @@ cmd_cat(int argc, char **argv)
 			rc = 1;
 		}
 	}
-	free(payload);
-	sc_hasher_free(hs);
 	sc_store_reader_close(r);
+	sc_keyring_free(kr);
 	if (fflush(stdout) != 0)
 		rc = 2;
+	if (locked) {
+		char hex[2 * SC_ENC_KEYID_LEN + 1];
+
+		sc_enc_key_id_hex(locked_id, hex);
+		fprintf(stderr, "sealctl cat: %" PRIu64 " encrypted block(s) not printed: %s (key id %s%s)\n",
+			locked, wrong ? "encrypted with another key than --decrypt-key" :
+			"give the key with --decrypt-key FILE", hex, locked > 1 ? ", first block" : "");
+		if (rc == 0)
+			rc = 2;
+	}
 	return rc;
 }
 
@@ -516,9 +695,11 @@ cmd_prove(int argc, char **argv)
 		{ "record", required_argument, NULL, 'r' },
 		{ "pubkey", required_argument, NULL, 'k' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "decrypt-key", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sc_trust *t = NULL;
+	struct sc_keyring *kr = NULL;
 	const char *id = NULL, *outp = NULL;
 	unsigned long long b, n;
 	char err[512], tail, *json;
@@ -530,7 +711,13 @@ cmd_prove(int argc, char **argv)
 			id = optarg;
 		else if (opt == 'o')
 			outp = optarg;
-		else if (opt != 'k' || add_pubkey(&t, optarg, "prove") != 0)
+		else if (opt == 'd') {
+			if (add_decrypt_key(&kr, optarg, "prove") != 0) {
+				sc_trust_free(t);
+				sc_keyring_free(kr);
+				return 2;
+			}
+		} else if (opt != 'k' || add_pubkey(&t, optarg, "prove") != 0)
 			goto usage;
 	}
 	if (optind + 1 != argc || id == NULL)
@@ -539,8 +726,9 @@ cmd_prove(int argc, char **argv)
 		fprintf(stderr, "sealctl prove: --record '%s': expected B.N as sealctl cat prints it\n", id);
 		goto usage;
 	}
-	rc = sc_proof_record(argv[optind], b, (uint32_t)n, t, &json, err, sizeof(err));
+	rc = sc_proof_record_keys(argv[optind], b, (uint32_t)n, t, kr, &json, err, sizeof(err));
 	sc_trust_free(t);
+	sc_keyring_free(kr);
 	if (rc != 0) {
 		fprintf(stderr, "sealctl prove: %s\n", err);
 		return rc == -EBADMSG ? 1 : 2;
@@ -550,7 +738,9 @@ cmd_prove(int argc, char **argv)
 	return rc;
 usage:
 	sc_trust_free(t);
-	fprintf(stderr, "usage: sealctl prove DIR --record B.N [--pubkey KEY] [--out FILE]\n");
+	sc_keyring_free(kr);
+	fprintf(stderr, "usage: sealctl prove DIR --record B.N [--pubkey KEY] [--decrypt-key FILE] "
+		"[--out FILE]\n");
 	return 2;
 }
 
@@ -782,6 +972,9 @@ usage(FILE *f)
 		   "                                   (live while the engine runs)\n"
 		   "  verify [--pubkey KEY] DIR        also checks every checkpoint; KEY: master.pub,\n"
 		   "                                   epochs.pub or a verifier key line (pins the signer)\n"
+		   "  verify|cat|prove --decrypt-key FILE ...\n"
+		   "                                   read encrypted blocks (repeatable: several keys)\n"
+		   "  enc-keygen FILE                  a new encryption key (sealcap --encrypt-key), 0600\n"
 		   "  keygen --out DIR [--origin NAME] [--epochs N] [--epoch-seconds S]\n"
 		   "                                   master key, epoch certificate and sign.key\n"
 		   "  prove DIR --record B.N [--pubkey KEY] [--out FILE]\n"
@@ -808,6 +1001,8 @@ main(int argc, char **argv)
 		return cmd_stats(argc - 1, argv + 1);
 	if (strcmp(argv[1], "keygen") == 0)
 		return cmd_keygen(argc - 1, argv + 1);
+	if (strcmp(argv[1], "enc-keygen") == 0)
+		return cmd_enc_keygen(argc - 1, argv + 1);
 	if (strcmp(argv[1], "prove") == 0)
 		return cmd_prove(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check-proof") == 0)
