@@ -297,8 +297,11 @@ record_json(const char *id, const uint8_t *bytes, size_t n, const struct sc_reco
 	json_object_set_new(o, "port", json_integer(r->src_port));
 	json_object_set_new(o, "transport", json_string(transports[r->transport & 3]));
 	json_object_set_new(o, "seq", json_integer((json_int_t)r->seq));
-	/* The message as text when it is UTF-8 (jansson refuses anything else). */
-	{
+	/*
+	 * The message as text when it is UTF-8 (jansson refuses anything else)
+	 * without NUL (jansson writes it as \u0000 but refuses to read it).
+	 */
+	if (r->raw_len == 0 || memchr(r->raw, 0, r->raw_len) == NULL) {
 		json_t *m = json_stringn(r->raw ? (const char *)r->raw : "", r->raw_len);
 
 		if (m != NULL)
