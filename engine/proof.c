@@ -21,6 +21,7 @@
 #include <sealcap/crypt.h>
 #include <sealcap/log.h>
 #include <sealcap/proof.h>
+#include <sealcap/search.h>
 #include <sealcap/store.h>
 
 #include "checkpoint_priv.h"
@@ -320,8 +321,11 @@ record_json(const char *id, const uint8_t *bytes, size_t n, const struct sc_reco
 	json_object_set_new(o, "port", json_integer(r->src_port));
 	json_object_set_new(o, "transport", json_string(transports[r->transport & 3]));
 	json_object_set_new(o, "seq", json_integer((json_int_t)r->seq));
-	/* The message as text when it is UTF-8 (jansson refuses anything else). */
-	{
+	/*
+	 * The message as text when it is UTF-8 (jansson refuses anything else)
+	 * without NUL (jansson writes it as \u0000 but refuses to read it).
+	 */
+	if (r->raw_len == 0 || memchr(r->raw, 0, r->raw_len) == NULL) {
 		json_t *m = json_stringn(r->raw ? (const char *)r->raw : "", r->raw_len);
 
 		if (m != NULL)
@@ -554,6 +558,267 @@ out:
 	return rc;
 }
 
+/* ---- evidence packages ------------------------------------------------------- */
+
+/* A block with hits: its header and record leaves, hashed once. */
+struct exp_block {
+	struct sc_block_hdr h;
+	uint8_t (*rleaves)[SC_HASH_LEN];
+};
+
+struct exp_ctx {
+	struct sc_hasher *hs;
+	const struct sc_checkpoint *c;
+	const uint8_t (*leaves)[SC_HASH_LEN];
+	struct exp_block *b;
+	size_t nb, cap;
+	json_t *recs;
+	uint64_t unsigned_hits;
+	char *err;
+	size_t errlen;
+};
+
+/* The block of @p hit, hashed on first sight (hits of one block come close
+ * together in time order, so look from the newest entry back). */
+static struct exp_block *
+exp_block_of(struct exp_ctx *x, const struct sc_hit *hit)
+{
+	const struct sc_block_hdr *h = hit->h;
+	struct exp_block *e;
+
+	for (size_t i = x->nb; i-- > 0;)
+		if (x->b[i].h.log_index == hit->block)
+			return &x->b[i];
+	if (memcmp(x->leaves[hit->block], h->block_hash, SC_HASH_LEN) != 0) {
+		sc_errf(x->err, x->errlen, "block %" PRIu64 " differs from its leaf: run sealctl verify",
+			hit->block);
+		return NULL;
+	}
+	if (x->nb == x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 64;
+		struct exp_block *nb = realloc(x->b, cap * sizeof(*nb));
+
+		if (nb == NULL)
+			return NULL;
+		x->b = nb;
+		x->cap = cap;
+	}
+	e = &x->b[x->nb];
+	e->h = *h;
+	e->rleaves = malloc(((size_t)h->count + 1) * SC_HASH_LEN);
+	if (e->rleaves == NULL)
+		return NULL;
+	for (size_t off = 0, i = 0; i < h->count; i++) {
+		struct sc_record rec;
+		size_t n = sc_record_decode(hit->payload + off, h->payload_len - off, &rec);
+
+		sc_hash_leaf(x->hs, hit->payload + off, n, e->rleaves[i]);
+		off += n;
+	}
+	x->nb++;
+	return e;
+}
+
+static int
+exp_hit(const struct sc_hit *hit, void *arg)
+{
+	struct exp_ctx *x = arg;
+	uint8_t path[SC_LOG_PROOF_MAX][SC_HASH_LEN];
+	struct exp_block *e;
+	struct sc_record rec;
+	size_t off = 0, n = 0;
+	char id[48];
+	json_t *o;
+	int plen;
+
+	if (hit->block >= x->c->size) {
+		x->unsigned_hits++;
+		return 0;
+	}
+	e = exp_block_of(x, hit);
+	if (e == NULL)
+		return x->err[0] ? -EBADMSG : -ENOMEM;
+	/* The record's stored bytes: walk the block's payload to it. */
+	for (uint32_t i = 0; i <= hit->index; i++) {
+		n = sc_record_decode(hit->payload + off, e->h.payload_len - off, &rec);
+		if (i < hit->index)
+			off += n;
+	}
+	snprintf(id, sizeof(id), "%" PRIu64 ".%" PRIu32, hit->block, hit->index);
+	o = record_json(id, hit->payload + off, n, &rec);
+	plen = sc_log_inclusion_proof(x->hs, (const uint8_t (*)[SC_HASH_LEN])e->rleaves, e->h.count,
+				      hit->index, path);
+	if (o == NULL || plen < 0 ||
+	    json_object_set_new(o, "record_path", path_json((const uint8_t (*)[SC_HASH_LEN])path,
+							    plen)) != 0 ||
+	    json_array_append_new(x->recs, o) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int
+exp_block_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct exp_block *)a)->h.log_index;
+	uint64_t y = ((const struct exp_block *)b)->h.log_index;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+exp_damage(const struct sc_search_note *n, void *arg)
+{
+	struct exp_ctx *x = arg;
+
+	if (n->kind == SC_NOTE_DAMAGE && x->err[0] == '\0')
+		sc_errf(x->err, x->errlen, "damaged block or segment met (segment %08" PRIu32 " offset %"
+			PRIu64 ": %s): run sealctl verify; no package written", n->segment, n->offset,
+			sc_error_text(n->err));
+}
+
+int
+sc_proof_export(const char *dir, const struct sc_query *q, const char *const *args, int nargs,
+		struct sc_trust *trust, char **json, struct sc_export_info *info, char *err,
+		size_t errlen)
+{
+	struct sc_store_reader *rd;
+	struct sc_trust *own = NULL, *t;
+	struct sc_search *s = NULL;
+	struct sc_checkpoint c;
+	struct exp_ctx x = { .err = err, .errlen = errlen };
+	char *note = NULL, origin[256];
+	uint8_t (*leaves)[SC_HASH_LEN] = NULL, path[SC_LOG_PROOF_MAX][SC_HASH_LEN];
+	uint64_t nleaves;
+	json_t *doc = NULL, *filter, *a, *blocks;
+	int rc;
+
+	*json = NULL;
+	memset(info, 0, sizeof(*info));
+	err[0] = '\0';
+	x.hs = sc_hasher_new();
+	t = build_trust(dir, trust, &own);
+	x.recs = json_array();
+	if (x.hs == NULL || t == NULL || x.recs == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rd = sc_store_reader_open(dir, err, errlen);
+	if (rd == NULL) {
+		rc = -errno;
+		goto out;
+	}
+	snprintf(origin, sizeof(origin), "%s", sc_store_reader_origin(rd));
+	sc_store_reader_close(rd);
+	/* One checkpoint for all: the newest, whose tree the store still gives. */
+	rc = newest_checkpoint(dir, t, origin, 0, &note, &c);
+	if (rc == -EAGAIN) {
+		sc_errf(err, errlen, "%s holds no checkpoint %s: nothing is signed yet (the engine signs "
+			"every --checkpoint-interval)", dir, trust ? "signed by the given key" : "that verifies");
+		goto out;
+	}
+	if (rc != 0) {
+		sc_errf(err, errlen, "%s/checkpoints: %s", dir, strerror(-rc));
+		goto out;
+	}
+	info->size = c.size;
+	rc = tree_for(dir, x.hs, &c, &leaves, &nleaves, err, errlen);
+	if (rc != 0)
+		goto out;
+	x.c = &c;
+	x.leaves = (const uint8_t (*)[SC_HASH_LEN])leaves;
+
+	s = sc_search_open(dir, q, err, errlen);
+	if (s == NULL) {
+		rc = -errno;
+		goto out;
+	}
+	sc_search_on_note(s, exp_damage, &x);
+	rc = sc_search_run(s, SC_ORDER_TIME, 0, exp_hit, &x);
+	info->unsigned_hits = x.unsigned_hits;
+	if (rc == 0 && err[0] != '\0')
+		rc = -EBADMSG;
+	if (rc != 0) {
+		if (err[0] == '\0')
+			sc_errf(err, errlen, "searching %s: %s", dir, strerror(rc < 0 ? -rc : EIO));
+		rc = rc < 0 ? rc : -EIO;
+		goto out;
+	}
+	if (json_array_size(x.recs) == 0) {
+		if (x.unsigned_hits)
+			sc_errf(err, errlen, "%" PRIu64 " record(s) match, all sealed but not yet signed: "
+				"no checkpoint covers them yet (the newest covers %" PRIu64 " blocks)",
+				x.unsigned_hits, c.size);
+		else
+			sc_errf(err, errlen, "no record matches the filter");
+		rc = -ENOENT;
+		goto out;
+	}
+
+	/* Each block once, in log order, with its path to the checkpoint's root. */
+	qsort(x.b, x.nb, sizeof(*x.b), exp_block_cmp);
+	blocks = json_array();
+	for (size_t i = 0; blocks && i < x.nb; i++) {
+		struct exp_block *e = &x.b[i];
+		uint8_t hdr[SC_BLOCK_HDR_LEN];
+		char t0[64], t1[64];
+		json_t *o = json_object();
+		int plen;
+
+		sc_block_hdr_encode(&e->h, hdr);
+		fmt_time(e->h.first_ns, t0, sizeof(t0));
+		fmt_time(e->h.last_ns, t1, sizeof(t1));
+		json_object_set_new(o, "header", b64_json(hdr, SC_BLOCK_HDR_LEN));
+		json_object_set_new(o, "log_index", json_integer((json_int_t)e->h.log_index));
+		json_object_set_new(o, "lane", json_integer(e->h.lane));
+		json_object_set_new(o, "records", json_integer(e->h.count));
+		json_object_set_new(o, "first_time", json_string(t0));
+		json_object_set_new(o, "last_time", json_string(t1));
+		plen = sc_log_inclusion_proof(x.hs, x.leaves, c.size, e->h.log_index, path);
+		json_object_set_new(o, "log_path", path_json((const uint8_t (*)[SC_HASH_LEN])path, plen));
+		json_array_append_new(blocks, o);
+	}
+	filter = json_object();
+	a = json_array();
+	for (int i = 0; a && i < nargs; i++)
+		json_array_append_new(a, json_string(args[i]));
+	json_object_set_new(filter, "args", a);
+	json_object_set_new(filter, "from_ns", json_integer(q->from_ns));
+	json_object_set_new(filter, "to_ns", json_integer(q->to_ns));
+
+	doc = json_object();
+	json_object_set_new(doc, "format", json_string(PROOF_FORMAT));
+	json_object_set_new(doc, "version", json_integer(PROOF_VERSION));
+	json_object_set_new(doc, "type", json_string("package"));
+	json_object_set_new(doc, "origin", json_string(origin));
+	json_object_set_new(doc, "filter", filter);
+	json_object_set_new(doc, "checkpoint", json_string(note));
+	json_object_set_new(doc, "blocks", blocks);
+	json_object_set_new(doc, "records", json_incref(x.recs));
+	info->records = json_array_size(x.recs);
+	info->blocks = x.nb;
+	{
+		struct sc_note nn;
+
+		if (sc_trust_open_checkpoint(t, note, strlen(note), &c, &nn) == SC_NOTE_OK)
+			snprintf(info->signer, sizeof(info->signer), "%s", nn.first_name);
+	}
+	/* Indented: a reader (and diff) can follow it; checking ignores layout. */
+	*json = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	rc = *json ? 0 : -ENOMEM;
+out:
+	json_decref(doc);
+	json_decref(x.recs);
+	for (size_t i = 0; i < x.nb; i++)
+		free(x.b[i].rleaves);
+	free(x.b);
+	sc_search_close(s);
+	free(note);
+	free(leaves);
+	sc_hasher_free(x.hs);
+	sc_trust_free(own);
+	return rc;
+}
+
 /* ---- checking ----------------------------------------------------------------- */
 
 /*
@@ -613,6 +878,124 @@ note_error(char *err, size_t errlen, const char *which, enum sc_note_status st,
 		sc_errf(err, errlen, "%s: %s", which, sc_note_status_text(st));
 }
 
+/*
+ * A block object: its header decoded, its own hash right, its readable
+ * members what the header says.  @return 0, or 1 with @p err set.
+ */
+static int
+check_block_obj(struct sc_hasher *hs, const json_t *blk, struct sc_block_hdr *h, char *err,
+		size_t errlen)
+{
+	uint8_t *hdr = NULL, bh[SC_HASH_LEN];
+	char t0[64], t1[64];
+	int rc = 1;
+
+	if (b64_member(blk, "header", &hdr, SC_BLOCK_HDR_LEN) != SC_BLOCK_HDR_LEN) {
+		sc_errf(err, errlen, "the block header is not base64 of %d bytes", SC_BLOCK_HDR_LEN);
+		goto out;
+	}
+	if (sc_block_hdr_decode(hdr, h) != SC_E_OK) {
+		sc_errf(err, errlen, "the block header is not a block header");
+		goto out;
+	}
+	sc_block_hash(hs, hdr, bh);
+	if (memcmp(bh, h->block_hash, SC_HASH_LEN) != 0) {
+		sc_errf(err, errlen, "the block header does not match its own hash (header changed)");
+		goto out;
+	}
+	fmt_time(h->first_ns, t0, sizeof(t0));
+	fmt_time(h->last_ns, t1, sizeof(t1));
+	if (!int_is(blk, "log_index", h->log_index) || !int_is(blk, "lane", h->lane) ||
+	    !int_is(blk, "records", h->count) || !str_is(blk, "first_time", t0) ||
+	    !str_is(blk, "last_time", t1)) {
+		sc_errf(err, errlen, "block %" PRIu64 ": the readable fields differ from the header bytes",
+			h->log_index);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(hdr);
+	return rc;
+}
+
+/*
+ * A record object (already known to be record @p B.@p N) and its Merkle
+ * path @p rpath in the block of header @p h: one whole record, where the
+ * header says, in the header's record tree, its readable members what the
+ * bytes say.  Fills the record part of @p info.  @return 0, or 1.
+ */
+static int
+check_record_obj(struct sc_hasher *hs, const json_t *rec, const json_t *rpath,
+		 const struct sc_block_hdr *h, uint64_t B, uint64_t N, struct sc_proof_info *info,
+		 char *err, size_t errlen)
+{
+	static const char *const transports[] = { "event", "udp", "tcp", "tls" };
+	uint8_t *bytes = NULL, leaf[SC_HASH_LEN], path[SC_LOG_PROOF_MAX][SC_HASH_LEN];
+	struct sc_record r;
+	char id[48], when[64];
+	const json_t *jm = json_object_get(rec, "message");
+	int nb, np, rc = 1;
+
+	snprintf(id, sizeof(id), "%" PRIu64 ".%" PRIu64, B, N);
+	nb = b64_member(rec, "bytes", &bytes, (size_t)SC_REC_HDR_LEN + SC_REC_RAW_MAX);
+	if (nb < 0) {
+		sc_errf(err, errlen, "record %s: the record bytes are not base64 of a record", id);
+		goto out;
+	}
+	if (sc_record_decode(bytes, (size_t)nb, &r) != (size_t)nb) {
+		sc_errf(err, errlen, "record %s: the record bytes are not one record", id);
+		goto out;
+	}
+	info->rx_ns = r.rx_ns;
+	info->port = r.src_port;
+	sc_record_addr_str(&r, info->source, sizeof(info->source));
+	if (h->log_index != B || N >= h->count || r.seq != h->first_seq + N ||
+	    r.rx_ns < h->first_ns || r.rx_ns > h->last_ns) {
+		sc_errf(err, errlen, "record %s is not where the block header says (index, sequence or time)",
+			id);
+		goto out;
+	}
+	np = path_parse(rpath, path);
+	sc_hash_leaf(hs, bytes, (size_t)nb, leaf);
+	if (np < 0 || !sc_log_inclusion_check(hs, N, h->count, leaf, (const uint8_t (*)[SC_HASH_LEN])path,
+					      (size_t)np, h->root)) {
+		sc_errf(err, errlen, "record %s is not in the block: record path does not lead to the "
+			"block's record root", id);
+		goto out;
+	}
+	/* What the document shows for people must be what the bytes say. */
+	fmt_time(r.rx_ns, when, sizeof(when));
+	if (!str_is(rec, "id", id) || !str_is(rec, "time", when) ||
+	    !str_is(rec, "source", info->source) || !int_is(rec, "port", r.src_port) ||
+	    !str_is(rec, "transport", transports[r.transport & 3]) || !int_is(rec, "seq", r.seq) ||
+	    (jm && (!json_is_string(jm) || json_string_length(jm) != r.raw_len ||
+		    memcmp(json_string_value(jm), r.raw, r.raw_len) != 0))) {
+		sc_errf(err, errlen, "record %s: the readable fields differ from the record bytes", id);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(bytes);
+	return rc;
+}
+
+/* "B.N" exactly (no sign, no trailing bytes, canonical decimal). */
+static bool
+parse_id(const char *id, uint64_t *B, uint64_t *N)
+{
+	unsigned long long b, n;
+	char tail, again[48];
+
+	if (id == NULL || id[0] < '0' || id[0] > '9' || sscanf(id, "%llu.%llu%c", &b, &n, &tail) != 2)
+		return false;
+	snprintf(again, sizeof(again), "%llu.%llu", b, n);
+	if (strcmp(again, id) != 0)
+		return false;
+	*B = b;
+	*N = n;
+	return true;
+}
+
 static int
 check_inclusion(struct sc_hasher *hs, json_t *doc, struct sc_trust *t, struct sc_proof_info *info,
 		char *err, size_t errlen)
@@ -621,16 +1004,13 @@ check_inclusion(struct sc_hasher *hs, json_t *doc, struct sc_trust *t, struct sc
 	json_t *log = json_object_get(doc, "log");
 	const char *id = json_string_value(json_object_get(rec, "id"));
 	const char *note = json_string_value(json_object_get(doc, "checkpoint"));
-	uint8_t *bytes = NULL, *hdr = NULL, bh[SC_HASH_LEN], leaf[SC_HASH_LEN];
 	uint8_t path[SC_LOG_PROOF_MAX][SC_HASH_LEN];
 	struct sc_block_hdr h;
-	struct sc_record r;
 	struct sc_checkpoint c;
 	struct sc_note n;
 	enum sc_note_status st;
-	unsigned long long B, N;
-	int nb, nh, np, rc = 1;
-	char tail, when[64];
+	uint64_t B, N;
+	int np;
 
 	static const char *const doc_m[] = { "format", "version", "type", "record", "block",
 					     "record_path", "log", "checkpoint", NULL };
@@ -639,100 +1019,193 @@ check_inclusion(struct sc_hasher *hs, json_t *doc, struct sc_trust *t, struct sc
 	static const char *const blk_m[] = { "header", "log_index", "lane", "records", "first_time",
 					     "last_time", NULL };
 	static const char *const log_m[] = { "index", "size", "path", NULL };
-	static const char *const transports[] = { "event", "udp", "tcp", "tls" };
 
 	if (!members_are(doc, doc_m, NULL) || !members_are(rec, rec_m, "message") ||
 	    !members_are(blk, blk_m, NULL) || !members_are(log, log_m, NULL) ||
-	    id == NULL || sscanf(id, "%llu.%llu%c", &B, &N, &tail) != 2 || note == NULL) {
+	    !parse_id(id, &B, &N) || note == NULL) {
 		sc_errf(err, errlen, "not an inclusion proof: members missing, unknown or misnamed");
 		return -EINVAL;
 	}
 	snprintf(info->id, sizeof(info->id), "%s", id);
 	info->block = B;
 	info->index = N;
-	nb = b64_member(rec, "bytes", &bytes, (size_t)SC_REC_HDR_LEN + SC_REC_RAW_MAX);
-	nh = b64_member(blk, "header", &hdr, SC_BLOCK_HDR_LEN);
-	if (nb < 0 || nh != SC_BLOCK_HDR_LEN) {
-		sc_errf(err, errlen, "record bytes or block header not base64 of the right size");
-		goto out;
-	}
-	/* The record: exactly one whole record. */
-	if (sc_record_decode(bytes, (size_t)nb, &r) != (size_t)nb) {
-		sc_errf(err, errlen, "the record bytes are not one record");
-		goto out;
-	}
-	info->rx_ns = r.rx_ns;
-	info->port = r.src_port;
-	sc_record_addr_str(&r, info->source, sizeof(info->source));
-	/* The block header: well-formed and authentic. */
-	if (sc_block_hdr_decode(hdr, &h) != SC_E_OK) {
-		sc_errf(err, errlen, "the block header is not a block header");
-		goto out;
-	}
-	sc_block_hash(hs, hdr, bh);
-	if (memcmp(bh, h.block_hash, SC_HASH_LEN) != 0) {
-		sc_errf(err, errlen, "the block header does not match its own hash (header changed)");
-		goto out;
-	}
-	if (h.log_index != B || N >= h.count || r.seq != h.first_seq + N ||
-	    r.rx_ns < h.first_ns || r.rx_ns > h.last_ns) {
-		sc_errf(err, errlen, "record %s is not where the block header says (index, sequence or time)",
-			id);
-		goto out;
-	}
-	/* The record in the block: its Merkle path to the header's root. */
-	np = path_parse(json_object_get(doc, "record_path"), path);
-	sc_hash_leaf(hs, bytes, (size_t)nb, leaf);
-	if (np < 0 || !sc_log_inclusion_check(hs, N, h.count, leaf, (const uint8_t (*)[SC_HASH_LEN])path,
-					      (size_t)np, h.root)) {
-		sc_errf(err, errlen, "the record is not in the block: record path does not lead to the "
-			"block's record root");
-		goto out;
-	}
+	/* The block header, then the record in it. */
+	if (check_block_obj(hs, blk, &h, err, errlen) != 0 ||
+	    check_record_obj(hs, rec, json_object_get(doc, "record_path"), &h, B, N, info, err,
+			     errlen) != 0)
+		return 1;
 	/* The checkpoint: signed by a trusted key. */
 	st = sc_trust_open_checkpoint(t, note, strlen(note), &c, &n);
 	if (st != SC_NOTE_OK) {
 		note_error(err, errlen, "the checkpoint", st, &n);
-		goto out;
+		return 1;
 	}
 	snprintf(info->origin, sizeof(info->origin), "%s", c.origin);
 	snprintf(info->signer, sizeof(info->signer), "%s", n.first_name);
 	info->size = c.size;
 	/* The block in the log: its path to the checkpoint's root. */
 	np = path_parse(json_object_get(log, "path"), path);
-	if (np < 0 || json_integer_value(json_object_get(log, "index")) != (json_int_t)B ||
-	    json_integer_value(json_object_get(log, "size")) != (json_int_t)c.size ||
+	if (np < 0 || !int_is(log, "index", B) || !int_is(log, "size", c.size) ||
 	    !sc_log_inclusion_check(hs, B, c.size, h.block_hash, (const uint8_t (*)[SC_HASH_LEN])path,
 				    (size_t)np, c.root)) {
 		sc_errf(err, errlen, "the block is not in the signed log: log path does not lead to the "
 			"checkpoint's root");
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A package: one checkpoint, the blocks (each once, ascending log index,
+ * each with its log path), the records (receive-time order, then ID,
+ * strictly ascending, each naming a listed block; every block named).  The
+ * filter's time range must hold every record.
+ */
+static int
+check_package(struct sc_hasher *hs, json_t *doc, struct sc_trust *t, struct sc_proof_info *info,
+	      char *err, size_t errlen)
+{
+	const char *note = json_string_value(json_object_get(doc, "checkpoint"));
+	json_t *filter = json_object_get(doc, "filter"), *blocks = json_object_get(doc, "blocks");
+	json_t *recs = json_object_get(doc, "records"), *args = json_object_get(filter, "args");
+	const json_t *jf = json_object_get(filter, "from_ns"), *jt = json_object_get(filter, "to_ns");
+	uint8_t path[SC_LOG_PROOF_MAX][SC_HASH_LEN];
+	struct sc_block_hdr *hs_blk = NULL;
+	bool *used = NULL;
+	struct sc_checkpoint c;
+	struct sc_note n;
+	enum sc_note_status st;
+	size_t nblk = json_array_size(blocks), nrec = json_array_size(recs);
+	int64_t prev_ns = INT64_MIN;
+	uint64_t prevB = 0, prevN = 0;
+	int rc = 1;
+
+	static const char *const doc_m[] = { "format", "version", "type", "origin", "filter",
+					     "checkpoint", "blocks", "records", NULL };
+	static const char *const flt_m[] = { "args", "from_ns", "to_ns", NULL };
+	static const char *const blk_m[] = { "header", "log_index", "lane", "records", "first_time",
+					     "last_time", "log_path", NULL };
+	static const char *const rec_m[] = { "id", "bytes", "time", "source", "port", "transport",
+					     "seq", "record_path", NULL };
+
+	if (!members_are(doc, doc_m, NULL) || !members_are(filter, flt_m, NULL) || note == NULL ||
+	    !json_is_string(json_object_get(doc, "origin")) || !json_is_array(args) ||
+	    !json_is_integer(jf) || !json_is_integer(jt) || !json_is_array(blocks) ||
+	    !json_is_array(recs)) {
+		sc_errf(err, errlen, "not an evidence package: members missing, unknown or misnamed");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < json_array_size(args); i++)
+		if (!json_is_string(json_array_get(args, i))) {
+			sc_errf(err, errlen, "not an evidence package: filter arguments are not strings");
+			return -EINVAL;
+		}
+	/* The checkpoint: signed by a trusted key, of the package's origin. */
+	st = sc_trust_open_checkpoint(t, note, strlen(note), &c, &n);
+	if (st != SC_NOTE_OK) {
+		note_error(err, errlen, "the checkpoint", st, &n);
+		return 1;
+	}
+	snprintf(info->origin, sizeof(info->origin), "%s", c.origin);
+	snprintf(info->signer, sizeof(info->signer), "%s", n.first_name);
+	info->size = c.size;
+	if (!str_is(doc, "origin", c.origin)) {
+		sc_errf(err, errlen, "the package names origin '%s', its checkpoint '%s'",
+			json_string_value(json_object_get(doc, "origin")), c.origin);
+		return 1;
+	}
+	if (nrec == 0 || nblk == 0 || nblk > nrec) {
+		sc_errf(err, errlen, "the package holds %zu records in %zu blocks: nothing to check, or "
+			"blocks no record is in", nrec, nblk);
+		return 1;
+	}
+	hs_blk = calloc(nblk, sizeof(*hs_blk));
+	used = calloc(nblk, sizeof(*used));
+	if (hs_blk == NULL || used == NULL) {
+		sc_errf(err, errlen, "out of memory");
+		rc = -ENOMEM;
 		goto out;
 	}
-	/* What the document shows for people must be what the bytes say. */
-	{
-		char id2[48], t0[64], t1[64];
-		json_t *jm = json_object_get(rec, "message");
+	/* Each block once: header, then its path to the checkpoint's root. */
+	for (size_t i = 0; i < nblk; i++) {
+		const json_t *b = json_array_get(blocks, i);
+		int np;
 
-		fmt_time(r.rx_ns, when, sizeof(when));
-		fmt_time(h.first_ns, t0, sizeof(t0));
-		fmt_time(h.last_ns, t1, sizeof(t1));
-		snprintf(id2, sizeof(id2), "%llu.%llu", B, N);
-		if (!str_is(rec, "id", id2) || !str_is(rec, "time", when) ||
-		    !str_is(rec, "source", info->source) || !int_is(rec, "port", r.src_port) ||
-		    !str_is(rec, "transport", transports[r.transport & 3]) || !int_is(rec, "seq", r.seq) ||
-		    (jm && (!json_is_string(jm) || json_string_length(jm) != r.raw_len ||
-			    memcmp(json_string_value(jm), r.raw, r.raw_len) != 0)) ||
-		    !int_is(blk, "log_index", h.log_index) || !int_is(blk, "lane", h.lane) ||
-		    !int_is(blk, "records", h.count) || !str_is(blk, "first_time", t0) ||
-		    !str_is(blk, "last_time", t1)) {
-			sc_errf(err, errlen, "the readable fields differ from the record and block bytes");
+		if (!members_are(b, blk_m, NULL)) {
+			sc_errf(err, errlen, "block #%zu of the package: members missing, unknown or "
+				"misnamed", i);
+			goto out;
+		}
+		if (check_block_obj(hs, b, &hs_blk[i], err, errlen) != 0)
+			goto out;
+		if (i > 0 && hs_blk[i].log_index <= hs_blk[i - 1].log_index) {
+			sc_errf(err, errlen, "block %" PRIu64 ": blocks are not in ascending log order",
+				hs_blk[i].log_index);
+			goto out;
+		}
+		np = path_parse(json_object_get(b, "log_path"), path);
+		if (np < 0 || hs_blk[i].log_index >= c.size ||
+		    !sc_log_inclusion_check(hs, hs_blk[i].log_index, c.size, hs_blk[i].block_hash,
+					    (const uint8_t (*)[SC_HASH_LEN])path, (size_t)np, c.root)) {
+			sc_errf(err, errlen, "block %" PRIu64 " is not in the signed log: its log path "
+				"does not lead to the checkpoint's root", hs_blk[i].log_index);
 			goto out;
 		}
 	}
+	/* Each record: in its block, in order, inside the filter's time range. */
+	for (size_t i = 0; i < nrec; i++) {
+		const json_t *r = json_array_get(recs, i);
+		const char *id = json_string_value(json_object_get(r, "id"));
+		size_t lo = 0, hi = nblk;
+		uint64_t B, N;
+
+		if (!members_are(r, rec_m, "message") || !parse_id(id, &B, &N)) {
+			sc_errf(err, errlen, "record #%zu of the package: members missing, unknown or "
+				"misnamed", i);
+			goto out;
+		}
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (hs_blk[mid].log_index < B)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == nblk || hs_blk[lo].log_index != B) {
+			sc_errf(err, errlen, "record %s: its block %" PRIu64 " is not in the package", id, B);
+			goto out;
+		}
+		if (check_record_obj(hs, r, json_object_get(r, "record_path"), &hs_blk[lo], B, N, info,
+				     err, errlen) != 0)
+			goto out;
+		used[lo] = true;
+		if (i > 0 && (info->rx_ns < prev_ns ||
+			      (info->rx_ns == prev_ns && (B < prevB || (B == prevB && N <= prevN))))) {
+			sc_errf(err, errlen, "record %s: records are not in receive-time order (or one is "
+				"listed twice)", id);
+			goto out;
+		}
+		if (info->rx_ns < json_integer_value(jf) || info->rx_ns > json_integer_value(jt)) {
+			sc_errf(err, errlen, "record %s: received outside the filter's time range", id);
+			goto out;
+		}
+		prev_ns = info->rx_ns;
+		prevB = B;
+		prevN = N;
+	}
+	for (size_t i = 0; i < nblk; i++)
+		if (!used[i]) {
+			sc_errf(err, errlen, "block %" PRIu64 ": no record of the package is in it",
+				hs_blk[i].log_index);
+			goto out;
+		}
+	info->records = nrec;
+	info->blocks = nblk;
 	rc = 0;
 out:
-	free(bytes);
-	free(hdr);
+	free(hs_blk);
+	free(used);
 	return rc;
 }
 
@@ -820,6 +1293,8 @@ sc_proof_check(const char *json, size_t len, struct sc_trust *t, struct sc_proof
 		rc = check_inclusion(hs, doc, t, info, err, errlen);
 	else if (strcmp(type, "consistency") == 0)
 		rc = check_consistency(hs, doc, t, info, err, errlen);
+	else if (strcmp(type, "package") == 0)
+		rc = check_package(hs, doc, t, info, err, errlen);
 	else {
 		sc_errf(err, errlen, "unknown proof type '%s'", type);
 		rc = -EINVAL;

@@ -19,6 +19,10 @@
  * append-only extension of the tree of an older one (RFC 9162 2.1.4), so
  * nothing the older one covered was changed, removed or reordered.
  *
+ * An evidence package holds the records a search found, the one signed
+ * checkpoint they are all checked against, each block once (header and log
+ * path) and each record's path in its block.
+ *
  * Building reads the store; checking reads only the document and the keys.
  * Checkers are safe on hostile documents.
  */
@@ -29,6 +33,7 @@
 
 #include <sealcap/checkpoint.h>
 #include <sealcap/record.h>
+#include <sealcap/search.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,7 +41,7 @@ extern "C" {
 
 /** What a checked proof says (for printing). */
 struct sc_proof_info {
-	char type[16];                /**< "inclusion" or "consistency" */
+	char type[16];                /**< "inclusion", "consistency" or "package" */
 	char id[48];                  /**< record "B.N" (inclusion) */
 	uint64_t block, index;        /**< B and N */
 	char origin[SC_KEYNAME_MAX + 1];
@@ -46,6 +51,17 @@ struct sc_proof_info {
 	int64_t rx_ns;                /**< the record's receive time */
 	char source[64];              /**< its source address */
 	uint16_t port;
+	uint64_t records;             /**< package: records checked */
+	uint64_t blocks;              /**< package: blocks they sit in */
+};
+
+/** What an export put in its package. */
+struct sc_export_info {
+	uint64_t records;             /**< records in the package */
+	uint64_t blocks;              /**< blocks they sit in */
+	uint64_t unsigned_hits;       /**< matches left out: after the checkpoint */
+	uint64_t size;                /**< tree size of the checkpoint */
+	char signer[SC_KEYNAME_MAX + 1];
 };
 
 /**
@@ -86,7 +102,24 @@ int sc_proof_consistency(const char *dir, const char *old, size_t len, struct sc
 			 char **json, struct sc_proof_info *info, char *err, size_t errlen);
 
 /**
- * Check a proof document (either type) with the keys in @p trust.
+ * Evidence package of every record of @p dir matching @p q, in receive-time
+ * order, against the newest checkpoint that verifies with @p trust (NULL:
+ * the store's own keys/).  Matches in blocks that checkpoint does not cover
+ * (sealed but not yet signed) are left out and counted in @p info.
+ * @param args  the filter as given on the command line (@p nargs strings),
+ *              recorded in the package for the reader; may be NULL
+ * @param json  receives the document (malloc; free() it)
+ * @return 0; -ENOENT when no signed record matches (@p info says whether
+ *         unsigned ones did); -EAGAIN when the store has no checkpoint;
+ *         -EBADMSG when a damaged block was met or the store does not agree
+ *         with itself (run verify); another -errno.  @p err says.
+ */
+int sc_proof_export(const char *dir, const struct sc_query *q, const char *const *args, int nargs,
+		    struct sc_trust *trust, char **json, struct sc_export_info *info, char *err,
+		    size_t errlen);
+
+/**
+ * Check a proof document (any type: inclusion, consistency, package) with the keys in @p trust.
  * @return 0 when it holds, 1 when it does not (@p err says which part
  *         failed), -EINVAL when it is not a proof document.
  */

@@ -47,7 +47,7 @@ teardown(void)
 		sct_rmtree(tmp);
 }
 
-TestSuite(proof, .init = setup, .fini = teardown, .timeout = 240);
+TestSuite(proof, .init = setup, .fini = teardown, .timeout = 900);
 
 static struct sc_sign_key *key;
 static struct sc_store *store;
@@ -414,6 +414,270 @@ Test(proof, consistency_from_every_older_checkpoint)
 		free(json);
 		free(notes[i]);
 	}
+	sc_trust_free(t);
+	finish();
+}
+
+/* ---- evidence packages ------------------------------------------------------ */
+
+#define T0 1767225600000000000LL
+
+/* Records seq first..first+n-1 (grow gives record seq s the time T0 + s us). */
+static struct sc_query
+range_query(uint64_t first, uint64_t n)
+{
+	struct sc_query q = { .from_ns = T0 + (int64_t)first * 1000,
+			      .to_ns = T0 + (int64_t)(first + n - 1) * 1000 };
+
+	return q;
+}
+
+static const char *const pkg_args[] = { "--from", "2026-01-01T00:00:00.0005Z", "--to",
+					"2026-01-01T00:00:00.001499Z" };
+
+static int
+check(const char *json, struct sc_trust *t, char *err)
+{
+	struct sc_proof_info info;
+
+	return sc_proof_check(json, strlen(json), t, &info, err, 512);
+}
+
+/* Dump a changed package and check it. */
+static int
+check_changed(json_t *doc, struct sc_trust *t, char *err)
+{
+	char *m = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	int rc;
+
+	cr_assert_not_null(m);
+	rc = check(m, t, err);
+	free(m);
+	return rc;
+}
+
+/* Flip one byte of a base64 member's decoded bytes, re-encoded canonically. */
+static void
+flip_b64(json_t *o, const char *member, size_t at)
+{
+	const char *s = json_string_value(json_object_get(o, member));
+	size_t n = strlen(s);
+	unsigned char *raw = malloc(n), *enc = malloc(n + 8);
+	int len = EVP_DecodeBlock(raw, (const unsigned char *)s, (int)n);
+
+	cr_assert(raw && enc && len > 0);
+	len -= (s[n - 1] == '=') + (s[n - 2] == '=');
+	raw[at % (size_t)len] ^= 0x01;
+	EVP_EncodeBlock(enc, raw, len);
+	json_object_set_new(o, member, json_string((const char *)enc));
+	free(raw);
+	free(enc);
+}
+
+/* 200 checks of a 1 MB package: slow under ASan on a shared machine. */
+Test(proof, package_of_1000_records_checks_whole_and_fails_on_any_changed_byte)
+{
+	struct sc_query q = range_query(500, 1000);
+	struct sc_export_info xi;
+	struct sc_proof_info info;
+	struct sc_trust *t;
+	char err[512], *json;
+	json_t *orig, *d, *r, *b;
+	size_t len;
+	unsigned tried = 0, accepted = 0;
+
+	open_all();
+	grow(400, true);          /* about 2,000 records */
+	close_all();
+	cr_assert_geq(seq, 1500);
+	t = pinned("epochs.pub");
+	cr_assert_eq(sc_proof_export(st, &q, pkg_args, 4, t, &json, &xi, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(xi.records, 1000);
+	cr_expect_eq(xi.unsigned_hits, 0);
+	len = strlen(json);
+	cr_assert_eq(sc_proof_check(json, len, t, &info, err, sizeof(err)), 0, "%s", err);
+	cr_expect_str_eq(info.type, "package");
+	cr_expect_eq(info.records, 1000);
+	cr_expect_eq(info.blocks, xi.blocks);
+	cr_expect_eq(info.size, 400);
+	cr_log_info("package: %zu bytes, %" PRIu64 " records in %" PRIu64 " blocks", len, xi.records,
+		    xi.blocks);
+
+	/* 200 positions spread over the whole document, masks in turn. */
+	orig = json_loads(json, 0, NULL);
+	cr_assert_not_null(orig);
+	{
+		char *m = strdup(json);
+		const char *fa = strstr(json, "\"filter\""), *fb = strstr(json, "\"checkpoint\"");
+
+		cr_assert(m && fa && fb && fa < fb);
+		for (size_t p = 0; p < 200; p++) {
+			size_t i = p * (len - 1) / 199;
+
+			/* The filter is the exporter's statement (docs/FORMAT.md): tested below. */
+			if (json + i >= fa && json + i < fb)
+				i = (size_t)(fb - json) + p;
+			for (int k = (int)(p % 3); k == (int)(p % 3); k++) {
+				static const uint8_t masks[3] = { 0x01, 0x20, 0x42 };
+				json_t *j;
+
+				m[i] = (char)(json[i] ^ masks[k]);
+				j = json_loadb(m, len, 0, NULL);
+				if (j == NULL || !json_equal(j, orig)) {
+					tried++;
+					if (sc_proof_check(m, len, t, &info, err, sizeof(err)) == 0) {
+						accepted++;
+						fprintf(stderr, "accepted: byte %zu ^ 0x%02x\n", i, masks[k]);
+					}
+				}
+				json_decref(j);
+				m[i] = json[i];
+			}
+		}
+		free(m);
+	}
+	cr_expect_eq(accepted, 0, "%u of %u changed packages accepted", accepted, tried);
+	cr_expect_geq(tried, 150, "only %u changes differ as JSON", tried);
+	cr_log_info("%u changed packages, all refused", tried);
+
+	/* Targeted: one byte of a record, re-encoded as valid base64. */
+	d = json_deep_copy(orig);
+	r = json_array_get(json_object_get(d, "records"), 517);
+	flip_b64(r, "bytes", 200);
+	cr_expect_eq(check_changed(d, t, err), 1);
+	cr_expect(strstr(err, json_string_value(json_object_get(r, "id"))) != NULL,
+		  "the bad record is not named: %s", err);
+	json_decref(d);
+	/* A record path hash. */
+	d = json_deep_copy(orig);
+	r = json_array_get(json_object_get(d, "records"), 3);
+	{
+		json_t *p = json_object_get(r, "record_path");
+		char h[65];
+
+		cr_assert_gt(json_array_size(p), 0);
+		snprintf(h, sizeof(h), "%s", json_string_value(json_array_get(p, 0)));
+		h[10] = h[10] == '0' ? '1' : '0';
+		json_array_set_new(p, 0, json_string(h));
+	}
+	cr_expect_eq(check_changed(d, t, err), 1);
+	json_decref(d);
+	/* A block's log path hash, and its header. */
+	d = json_deep_copy(orig);
+	b = json_array_get(json_object_get(d, "blocks"), 7);
+	{
+		json_t *p = json_object_get(b, "log_path");
+		char h[65];
+
+		snprintf(h, sizeof(h), "%s", json_string_value(json_array_get(p, 1)));
+		h[63] = h[63] == 'a' ? 'b' : 'a';
+		json_array_set_new(p, 1, json_string(h));
+	}
+	cr_expect_eq(check_changed(d, t, err), 1);
+	json_decref(d);
+	d = json_deep_copy(orig);
+	flip_b64(json_array_get(json_object_get(d, "blocks"), 7), "header", 100);
+	cr_expect_eq(check_changed(d, t, err), 1);
+	json_decref(d);
+	/* The checkpoint's root (line 3 of the note) and its signature (last line). */
+	for (int which = 0; which < 2; which++) {
+		char *note = strdup(json_string_value(json_object_get(orig, "checkpoint")));
+		char *p = note;
+
+		cr_assert_not_null(note);
+		if (which == 0) {
+			p = strchr(strchr(note, '\n') + 1, '\n') + 1;   /* the root */
+		} else {
+			p = note + strlen(note) - 1;
+			while (p > note && p[-1] != ' ')
+				p--;                                 /* the signature */
+		}
+		p[2] = p[2] == 'A' ? 'B' : 'A';
+		d = json_deep_copy(orig);
+		json_object_set_new(d, "checkpoint", json_string(note));
+		cr_expect_eq(check_changed(d, t, err), 1, "%s changed, accepted",
+			     which ? "signature" : "root");
+		json_decref(d);
+		free(note);
+	}
+	/* A record dropped, duplicated or moved; a block dropped. */
+	d = json_deep_copy(orig);
+	json_array_insert(json_object_get(d, "records"), 10,
+			  json_array_get(json_object_get(d, "records"), 12));
+	cr_expect_eq(check_changed(d, t, err), 1);
+	json_decref(d);
+	d = json_deep_copy(orig);
+	json_array_remove(json_object_get(d, "blocks"), 0);
+	cr_expect_eq(check_changed(d, t, err), 1);
+	json_decref(d);
+	/* The filter's range narrowed below a record it holds. */
+	d = json_deep_copy(orig);
+	json_object_set_new(json_object_get(d, "filter"), "from_ns", json_integer(q.from_ns + 1));
+	cr_expect_eq(check_changed(d, t, err), 1);
+	cr_expect(strstr(err, "outside the filter") != NULL, "%s", err);
+	json_decref(d);
+
+	json_decref(orig);
+	free(json);
+	sc_trust_free(t);
+	finish();
+}
+
+Test(proof, package_checked_with_the_wrong_key_fails)
+{
+	struct sc_query q = range_query(0, 100);
+	struct sc_export_info xi;
+	struct sc_trust *other = sc_trust_new();
+	struct sc_keygen_opts ko = { .origin = "test/proof", .epochs = 8, .epoch_seconds = 3600 };
+	char err[512], *json, vkey[SC_VKEY_MAX], path[400];
+
+	open_all();
+	grow(40, true);
+	close_all();
+	cr_assert_eq(sc_proof_export(st, &q, NULL, 0, NULL, &json, &xi, err, sizeof(err)), 0, "%s", err);
+	snprintf(path, sizeof(path), "%s/other", tmp);
+	ko.dir = path;
+	cr_assert_eq(sc_keygen(&ko, vkey, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/other/epochs.pub", tmp);
+	cr_assert_eq(sc_trust_add_pubkey(other, path, err, sizeof(err)), 0);
+	cr_expect_eq(check(json, other, err), 1);
+	cr_expect(strstr(err, "not among the given keys") != NULL, "%s", err);
+	sc_trust_free(other);
+	free(json);
+	finish();
+}
+
+Test(proof, package_with_no_match_or_only_unsigned_matches_is_refused)
+{
+	struct sc_query none = range_query(100000, 10), q;
+	struct sc_export_info xi;
+	struct sc_trust *t;
+	struct sc_proof_info info;
+	char err[512], *json = NULL;
+	uint64_t signed_recs;
+
+	open_all();
+	grow(20, true);
+	signed_recs = seq;
+	grow(10, false);          /* sealed, not yet signed */
+	close_all();
+	t = pinned("epochs.pub");
+	cr_expect_eq(sc_proof_export(st, &none, NULL, 0, t, &json, &xi, err, sizeof(err)), -ENOENT);
+	cr_expect_null(json);
+	cr_expect(strstr(err, "no record matches") != NULL, "%s", err);
+	/* Only records after the checkpoint: refused, saying why. */
+	q = range_query(signed_recs, seq - signed_recs);
+	cr_expect_eq(sc_proof_export(st, &q, NULL, 0, t, &json, &xi, err, sizeof(err)), -ENOENT);
+	cr_expect(strstr(err, "not yet signed") != NULL, "%s", err);
+	cr_expect_eq(xi.unsigned_hits, seq - signed_recs);
+	/* Both: the signed ones go in, the rest are counted as left out. */
+	q = range_query(0, seq);
+	cr_assert_eq(sc_proof_export(st, &q, NULL, 0, t, &json, &xi, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(xi.records, signed_recs);
+	cr_expect_eq(xi.unsigned_hits, seq - signed_recs);
+	cr_expect_eq(sc_proof_check(json, strlen(json), t, &info, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(info.records, signed_recs);
+	free(json);
 	sc_trust_free(t);
 	finish();
 }

@@ -749,7 +749,10 @@ print_info(const struct sc_proof_info *i)
 {
 	char t[64];
 
-	if (strcmp(i->type, "inclusion") == 0) {
+	if (strcmp(i->type, "package") == 0) {
+		printf("OK: %" PRIu64 " records, checkpoint size %" PRIu64 " signed by %s (log of %s; %"
+		       PRIu64 " blocks)\n", i->records, i->size, i->signer, i->origin, i->blocks);
+	} else if (strcmp(i->type, "inclusion") == 0) {
 		fmt_time(i->rx_ns, t, sizeof(t));
 		printf("OK: record %s (received %s from %s port %u) is record %" PRIu64 " of block %" PRIu64
 		       ", in the log of %s of %" PRIu64 " blocks signed by %s\n", i->id, t, i->source,
@@ -980,7 +983,8 @@ usage(FILE *f)
 		   "  prove DIR --record B.N [--pubkey KEY] [--out FILE]\n"
 		   "                                   inclusion proof of a record (JSON), against the\n"
 		   "                                   newest checkpoint that covers it\n"
-		   "  check-proof FILE --pubkey KEY    check a proof without the store\n"
+		   "  check-proof FILE --pubkey KEY    check a proof or an evidence package (export)\n"
+		   "                                   without the store\n"
 		   "  consistency DIR --old CHECKPOINT [--pubkey KEY] [--out FILE]\n"
 		   "                                   prove the store extends an older checkpoint\n"
 		   "%s", sealctl_search_usage);
@@ -1011,6 +1015,8 @@ main(int argc, char **argv)
 		return cmd_consistency(argc - 1, argv + 1);
 	if (strcmp(argv[1], "search") == 0)
 		return cmd_search(argc - 1, argv + 1);
+	if (strcmp(argv[1], "export") == 0)
+		return cmd_export(argc - 1, argv + 1);
 	if (strcmp(argv[1], "tail") == 0)
 		return cmd_tail(argc - 1, argv + 1);
 	if (strcmp(argv[1], "rebuild-index") == 0)

@@ -8,6 +8,7 @@
 
 int cmd_search(int argc, char **argv);        /* search.c */
 int cmd_tail(int argc, char **argv);          /* search.c */
+int cmd_export(int argc, char **argv);        /* search.c */
 int cmd_rebuild_index(int argc, char **argv); /* search.c */
 
 /* Usage lines of those commands, for sealctl's help. */

@@ -28,6 +28,7 @@
 #include <openssl/evp.h>
 
 #include <sealcap/index.h>
+#include <sealcap/proof.h>
 #include <sealcap/search.h>
 #include <sealcap/store.h>
 
@@ -45,6 +46,9 @@ const char sealctl_search_usage[] =
 "  tail [-f] [-n N] [--interval MS] [filters] [--format ...] DIR\n"
 "                                   the last N matching records (default 10); -f:\n"
 "                                   then follow new blocks as the engine writes them\n"
+"  export [filters] --out FILE DIR  evidence package: the matching records, the\n"
+"                                   newest checkpoint and every record's proof\n"
+"                                   against it (sealctl check-proof checks it)\n"
 "  rebuild-index DIR                rewrite the index sidecars (STORE/index/) from\n"
 "                                   the segments\n"
 "\n"
@@ -601,7 +605,7 @@ print_stats(const char *cmd, const struct sc_search_stats *st, double secs)
 
 enum {
 	O_FROM = 256, O_TO, O_HOST, O_APP, O_SOURCE, O_SEVERITY, O_FACILITY, O_GREP, O_REGEX,
-	O_LIMIT, O_COUNT, O_FORMAT, O_STATS, O_EVENTS, O_INTERVAL,
+	O_LIMIT, O_COUNT, O_FORMAT, O_STATS, O_EVENTS, O_INTERVAL, O_OUT,
 };
 
 static const struct option long_opts[] = {
@@ -623,12 +627,13 @@ static const struct option long_opts[] = {
 	{ "follow", no_argument, NULL, 'f' },
 	{ "lines", required_argument, NULL, 'n' },
 	{ "interval", required_argument, NULL, O_INTERVAL },
+	{ "out", required_argument, NULL, O_OUT },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct cli {
 	const char *cmd;
-	bool tail;
+	bool tail, export;
 	struct sc_query q;
 	const char *from_s, *to_s;
 	const char *regex_s;
@@ -640,6 +645,9 @@ struct cli {
 	uint64_t interval_ms;
 	enum fmt fmt;
 	const char *dir;
+	const char *out;         /* export: the package file */
+	const char *fargs[64];   /* export: the filter as given, for the package */
+	int nfargs;
 };
 
 static int
@@ -753,6 +761,9 @@ parse_cli(int argc, char **argv, struct cli *c)
 		case O_INTERVAL:
 			rc = parse_count("--interval", optarg, &c->interval_ms);
 			break;
+		case O_OUT:
+			c->out = optarg;
+			break;
 		case ':':
 			rc = bad("option '%s' needs a value", argv[optind - 1]);
 			break;
@@ -766,6 +777,12 @@ parse_cli(int argc, char **argv, struct cli *c)
 		if (rc == 0 && c->tail && (opt == O_LIMIT || opt == O_COUNT))
 			rc = bad("--%s is an option of 'sealctl search' (tail: -n N)",
 				 opt == O_LIMIT ? "limit" : "count");
+		if (rc == 0 && !c->export && opt == O_OUT)
+			rc = bad("--out is an option of 'sealctl export'");
+		if (rc == 0 && c->export && (opt == O_LIMIT || opt == O_COUNT || opt == O_FORMAT ||
+					     opt == O_STATS))
+			rc = bad("%s: an evidence package holds every match, as JSON",
+				 argv[optind - 1]);
 	}
 	if (rc != 0)
 		return rc;
@@ -775,6 +792,23 @@ parse_cli(int argc, char **argv, struct cli *c)
 	c->dir = argv[optind];
 	if (c->q.from_ns > c->q.to_ns)
 		return bad("empty time range: --from '%s' is after --to '%s'", c->from_s, c->to_s);
+	if (c->export && c->out == NULL)
+		return bad("--out FILE: where to write the package");
+	/*
+	 * The filter as given goes into the package for its reader: getopt
+	 * has moved the options before optind, --out is not part of it.
+	 */
+	for (int i = 1; c->export && i < optind; i++) {
+		if (strcmp(argv[i], "--out") == 0) {
+			i++;
+			continue;
+		}
+		if (strncmp(argv[i], "--out=", 6) == 0)
+			continue;
+		if (c->nfargs == (int)(sizeof(c->fargs) / sizeof(c->fargs[0])))
+			return bad("too many filters for one package");
+		c->fargs[c->nfargs++] = argv[i];
+	}
 	if (c->q.icase && c->q.grep == NULL && c->regex_s == NULL)
 		return bad("-i/--ignore-case applies to --grep or --regex; neither is given");
 	if (c->regex_s) {
@@ -995,6 +1029,56 @@ out:
 		free(kc.k[i].raw);
 	free(kc.k);
 	sc_search_close(s);
+	if (c.re_set)
+		regfree(&c.re);
+	return status;
+}
+
+/* ---- export -------------------------------------------------------------- */
+
+/*
+ * Exit status: 0 package written, 1 no signed record matches, 2 bad usage,
+ * not a store, no checkpoint, or the package could not be written, 3 a
+ * damaged block was met or the store disagrees with itself (no package).
+ */
+int
+cmd_export(int argc, char **argv)
+{
+	struct cli c = { .cmd = "export", .export = true };
+	struct sc_export_info info;
+	char err[512], *json = NULL;
+	double t0 = now_s();
+	FILE *f;
+	int rc, status;
+
+	if (parse_cli(argc, argv, &c) != 0)
+		return usage_fail("export");
+	rc = sc_proof_export(c.dir, &c.q, c.fargs, c.nfargs, NULL, &json, &info, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "sealctl export: %s\n", err);
+		status = rc == -ENOENT ? EXIT_NONE : rc == -EBADMSG ? EXIT_DAMAGE : EXIT_USAGE;
+		goto out;
+	}
+	f = fopen(c.out, "w");
+	if (f != NULL && (fputs(json, f) == EOF || fputc('\n', f) == EOF)) {
+		fclose(f);
+		f = NULL;
+	}
+	if (f == NULL || fclose(f) != 0) {
+		fprintf(stderr, "sealctl export: %s: %s\n", c.out, strerror(errno));
+		status = EXIT_USAGE;
+		goto out;
+	}
+	printf("exported %" PRIu64 " record(s) in %" PRIu64 " block(s) to %s, against the checkpoint "
+	       "of %" PRIu64 " blocks signed by %s (%.3f s)\n", info.records, info.blocks, c.out,
+	       info.size, info.signer, now_s() - t0);
+	if (info.unsigned_hits)
+		printf("left out: %" PRIu64 " matching record(s) sealed but not yet signed (after the "
+		       "checkpoint); export again after the next checkpoint to include them\n",
+		       info.unsigned_hits);
+	status = EXIT_FOUND;
+out:
+	free(json);
 	if (c.re_set)
 		regfree(&c.re);
 	return status;
