@@ -448,6 +448,22 @@ sc_block_seal(struct sc_block_builder *b, const struct sc_clock_info *clock,
 /* ---- reading ------------------------------------------------------------- */
 
 enum sc_error
+sc_block_check_lengths(const struct sc_block_hdr *h)
+{
+	switch (h->codec) {
+	case SC_CODEC_NONE:
+		return h->stored_len == h->payload_len ? SC_E_OK : SC_E_PAYLOAD_LEN;
+	case SC_CODEC_LZ4:
+		if (h->payload_len > LZ4_MAX_INPUT_SIZE ||
+		    (uint64_t)h->payload_len > (uint64_t)h->stored_len * 255 + 255)
+			return SC_E_PAYLOAD_LEN;
+		return SC_E_OK;
+	default:
+		return SC_E_CODEC;
+	}
+}
+
+enum sc_error
 sc_block_open(struct sc_hasher *hs, const struct sc_block_hdr *h,
 	      const uint8_t *stored, uint8_t *payload, size_t cap)
 {
@@ -490,18 +506,17 @@ sc_block_open_keys(struct sc_hasher *hs, struct sc_keyring *keys, const struct s
 	sc_sha256(hs, stored, h->stored_len, NULL, 0, digest);
 	if (memcmp(digest, h->payload_hash, SC_HASH_LEN) != 0)
 		return SC_E_PAYLOAD_HASH;
-	if (h->cipher == SC_CIPHER_NONE) {
-		if (h->payload_len > cap)
-			return SC_E_PAYLOAD_LEN;
-		return block_decode(h, stored, payload);
-	}
-	if (h->cipher != SC_CIPHER_AES256GCM)
+	if (h->cipher != SC_CIPHER_NONE && h->cipher != SC_CIPHER_AES256GCM)
 		return SC_E_CODEC;
-	if (keys == NULL)
+	if (h->cipher != SC_CIPHER_NONE && keys == NULL)
 		return SC_E_ENCRYPTED;
-	if (h->payload_len > cap || h->codec > SC_CODEC_LZ4 ||
-	    (h->codec == SC_CODEC_NONE && h->stored_len != h->payload_len))
-		return h->codec > SC_CODEC_LZ4 ? SC_E_CODEC : SC_E_PAYLOAD_LEN;
+	e = sc_block_check_lengths(h);
+	if (e != SC_E_OK)
+		return e;
+	if (h->payload_len > cap)
+		return SC_E_PAYLOAD_LEN;
+	if (h->cipher == SC_CIPHER_NONE)
+		return block_decode(h, stored, payload);
 	/* Stored in clear: decrypt straight into the payload. */
 	if (h->codec == SC_CODEC_NONE)
 		return sc_keyring_decrypt(keys, h, stored, payload);

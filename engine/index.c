@@ -288,6 +288,8 @@ sc_index_entry_make(struct sc_index_builder *b, const struct sc_block_hdr *h,
 
 	if (h->cipher != SC_CIPHER_NONE)
 		goto opaque;
+	if (sc_block_check_lengths(h) != SC_E_OK)
+		goto opaque;
 	if (h->codec == SC_CODEC_LZ4) {
 		int got;
 

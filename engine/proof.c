@@ -270,6 +270,11 @@ locate(const char *dir, struct sc_hasher *hs, struct sc_keyring *keys, uint64_t 
 		return -EIO;
 	}
 	sc_block_hdr_encode(&L->h, L->hdr);
+	if (sc_block_check_lengths(&L->h) != SC_E_OK) {
+		sc_store_reader_close(r);
+		sc_errf(err, errlen, "block %" PRIu64 ": impossible payload length (run verify)", block);
+		return -EBADMSG;
+	}
 	L->payload = malloc(L->h.payload_len ? L->h.payload_len : 1);
 	L->rleaves = malloc(((size_t)L->h.count + 1) * SC_HASH_LEN);
 	if (L->payload == NULL || L->rleaves == NULL || L->h.count > L->h.payload_len / SC_REC_HDR_LEN) {

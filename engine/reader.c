@@ -96,6 +96,10 @@ enum sc_error
 sc_store_reader_payload(struct sc_store_reader *r, const struct sc_block_hdr *h,
 			const uint8_t *stored, const uint8_t **payload)
 {
+	enum sc_error e = sc_block_check_lengths(h);
+
+	if (e != SC_E_OK)
+		return e;
 	if (h->payload_len > r->pcap || r->payload == NULL) {
 		uint8_t *np = realloc(r->payload, h->payload_len ? h->payload_len : 1);
 

@@ -653,6 +653,13 @@ load_block(struct sc_search *s, const struct sc_block_hdr *h, const uint8_t *sto
 	b = oblk_get(s);
 	if (b == NULL)
 		return -ENOMEM;
+	err = sc_block_check_lengths(h);
+	if (err != SC_E_OK) {
+		note(s, SC_NOTE_DAMAGE, err, segment, offset, (int64_t)h->log_index, h->lane,
+		     "block not searched");
+		oblk_put(s, b);
+		return 0;
+	}
 	if (h->payload_len > b->cap) {
 		uint8_t *np = realloc(b->payload, h->payload_len);
 

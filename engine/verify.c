@@ -591,6 +591,15 @@ sc_verify_ex(const char *dir, const struct sc_verify_opts *o, struct sc_verify_r
 			       " payload bytes", h.lane, h.block_seq, h.count, h.payload_len);
 			continue;
 		}
+		/* Nor lengths no codec can produce (before allocating them). */
+		err = sc_block_check_lengths(&h);
+		if (err != SC_E_OK) {
+			report(&v, err, &pos, (int64_t)h.log_index, h.lane, -1,
+			       "lane %" PRIu32 " block %" PRIu64 ": payload of %" PRIu32
+			       " bytes from %" PRIu32 " stored", h.lane, h.block_seq, h.payload_len,
+			       h.stored_len);
+			continue;
+		}
 		if (h.payload_len > pcap) {
 			free(payload);
 			pcap = h.payload_len;

@@ -209,6 +209,17 @@ size_t sc_block_stored_max(const struct sc_block_builder *b);
 /* ---- reading ------------------------------------------------------------ */
 
 /**
+ * Whether the header's lengths can be true: stored in clear, payload and
+ * stored lengths are equal; LZ4 expands at most 255 times (one byte of
+ * match length adds 255 bytes of output) and within LZ4's input limit.
+ * Readers call it before allocating payload_len bytes: a header that passes
+ * its hash check can still be forged, and must not make an auditor's tools
+ * allocate gigabytes.
+ * @return SC_E_OK, SC_E_PAYLOAD_LEN or SC_E_CODEC.
+ */
+enum sc_error sc_block_check_lengths(const struct sc_block_hdr *h);
+
+/**
  * Check a block's stored bytes against its header and recover the payload:
  * payload digest, decompression, payload length.  An encrypted block gives
  * SC_E_ENCRYPTED once its digest checked (use sc_block_open_keys).

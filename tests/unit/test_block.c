@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <lz4.h>
 #include <rte_jhash.h>
 
 #include <sealcap/block.h>
@@ -1187,4 +1188,49 @@ Test(block, foreach_stops_early_and_rejects_garbage)
 	free(c);
 	free(p);
 	free(s.stored);
+}
+
+/*
+ * sc_block_check_lengths: what LZ4 really produces at its best ratio
+ * (runs of one byte, up to 4 MiB) passes; one byte more of payload than 255
+ * per stored byte (plus 255) does not, nor unequal lengths stored in clear,
+ * nor an unknown codec; a payload of 0 bytes is fine both ways.
+ */
+Test(block, check_lengths_bounds_what_lz4_can_expand)
+{
+	static const int sizes[] = { 1, 16, 4096, 65536, 1 << 20, 4 << 20 };
+	struct sc_block_hdr h;
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		int n = sizes[i], bound = LZ4_compressBound(n), c;
+		char *src = calloc(1, (size_t)n), *dst = malloc((size_t)bound);
+
+		cr_assert(src != NULL && dst != NULL);
+		c = LZ4_compress_default(src, dst, n, bound);
+		cr_assert_gt(c, 0);
+		memset(&h, 0, sizeof(h));
+		h.codec = SC_CODEC_LZ4;
+		h.stored_len = (uint32_t)c;
+		h.payload_len = (uint32_t)n;
+		cr_expect_eq(sc_block_check_lengths(&h), SC_E_OK, "%d zero bytes in %d", n, c);
+		h.payload_len = (uint32_t)c * 255u + 256u;
+		cr_expect_eq(sc_block_check_lengths(&h), SC_E_PAYLOAD_LEN);
+		free(src);
+		free(dst);
+	}
+	memset(&h, 0, sizeof(h));
+	h.codec = SC_CODEC_NONE;
+	cr_expect_eq(sc_block_check_lengths(&h), SC_E_OK);
+	h.codec = SC_CODEC_LZ4;
+	cr_expect_eq(sc_block_check_lengths(&h), SC_E_OK);
+	h.codec = SC_CODEC_NONE;
+	h.stored_len = 10;
+	h.payload_len = 11;
+	cr_expect_eq(sc_block_check_lengths(&h), SC_E_PAYLOAD_LEN);
+	h.codec = SC_CODEC_LZ4;
+	h.stored_len = 100u << 20;
+	h.payload_len = 0x7f000000u; /* within 255x, above LZ4's input limit */
+	cr_expect_eq(sc_block_check_lengths(&h), SC_E_PAYLOAD_LEN);
+	h.codec = 7;
+	cr_expect_eq(sc_block_check_lengths(&h), SC_E_CODEC);
 }

@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1316,6 +1317,59 @@ Test(tamper, rehashed_block_with_root_left_alone)
 	forge_block(b, 0, FORGE_TEXT, false);
 	EXPECT_DAMAGE(&is, WL(LEAF, b), WB(RECORD_ROOT, b),
 		      W(CHAIN, m->seg, off_after_forge(b, m), (int64_t)m->h.log_index, m->h.lane));
+}
+
+/*
+ * A header rehashed to claim a payload no codec can produce from its stored
+ * bytes (4 GiB from a few KiB): verify names the block and goes on, and never
+ * allocates the claimed size; the check runs in a child limited to 512 MiB
+ * of address space (not under ASan, whose shadow memory needs far more).
+ */
+Test(tamper, rehashed_header_claims_a_4gib_payload)
+{
+	struct sc_hasher *hs = sc_hasher_new();
+	struct sc_block_hdr h;
+	struct issues is;
+	const struct blk *b, *m;
+	uint8_t hdr[SC_BLOCK_HDR_LEN];
+	char path[400];
+	int fd;
+
+	build_std();
+	b = &L.blk[L.nblk / 3];
+	m = next_in_lane(L.nblk / 3);
+	cr_assert(hs != NULL && m != NULL);
+	h = b->h;
+	h.payload_len = 0xfffffff0u;
+	sc_block_hdr_encode(&h, hdr);
+	sc_block_hash(hs, hdr, h.block_hash);
+	sc_block_hdr_encode(&h, hdr);
+	sc_hasher_free(hs);
+	seg_path(b->seg, path, sizeof(path));
+	fd = open(path, O_WRONLY);
+	cr_assert(fd >= 0 && pwrite(fd, hdr, sizeof(hdr), (off_t)b->off) == (ssize_t)sizeof(hdr));
+	close(fd);
+	EXPECT_DAMAGE(&is, WL(LEAF, b), WB(PAYLOAD_LEN, b),
+		      W(CHAIN, m->seg, m->off, (int64_t)m->h.log_index, m->h.lane));
+#ifndef __SANITIZE_ADDRESS__
+	{
+		pid_t pid = fork();
+		int st;
+
+		cr_assert(pid >= 0);
+		if (pid == 0) {
+			struct rlimit rl = { 512u << 20, 512u << 20 };
+			struct sc_verify_result res;
+			char err[256];
+
+			setrlimit(RLIMIT_AS, &rl);
+			_exit(sc_verify(store, &res, NULL, NULL, err, sizeof(err)) == 1 ? 0 : 1);
+		}
+		cr_assert(waitpid(pid, &st, 0) == pid);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+			  "verify under a 512 MiB address space limit did not report damage");
+	}
+#endif
 }
 
 /* Does any record of the store contain @p text? (reads the public way) */
