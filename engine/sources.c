@@ -15,6 +15,11 @@
 
 #include <sealcap/sources.h>
 
+/* liburcu's caa_container_of() casts its const temporary to char *: clang says so. */
+#ifdef __clang__
+#pragma clang diagnostic ignored "-Wcast-qual"
+#endif
+
 struct entry {
 	struct cds_lfht_node node;
 	uint8_t addr[16];

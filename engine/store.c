@@ -50,7 +50,7 @@ sc_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void
+static void __attribute__((format(printf, 3, 4)))
 errf(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;

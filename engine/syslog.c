@@ -116,12 +116,6 @@ is_alpha(uint8_t c)
 	return cls[c] & C_ALPHA;
 }
 
-static inline bool
-is_alnum(uint8_t c)
-{
-	return cls[c] & (C_DIGIT | C_ALPHA);
-}
-
 #ifdef __SSE2__
 static inline __m128i
 load16(const uint8_t *p)

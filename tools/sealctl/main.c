@@ -252,7 +252,7 @@ cmd_verify(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sc_verify_result res;
-	struct sc_verify_opts vo = { NULL };
+	struct sc_verify_opts vo = { .trust = NULL };
 	char err[512], t0[64], t1[64];
 	const char *dir;
 	int opt, rc;

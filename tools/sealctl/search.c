@@ -72,7 +72,7 @@ const char sealctl_search_usage[] =
 
 static char usage_err[512];
 
-static int
+static int __attribute__((format(printf, 1, 2)))
 bad(const char *fmt, ...)
 {
 	va_list ap;
