@@ -2,11 +2,20 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # The whole test suite, from a fresh Debian 12 machine: installs what it
-# needs, builds twice (normal, and AddressSanitizer + UBSan), runs every
-# unit suite in both and the system suite in the normal build, and ends with
-# one line "N passed, N failed".
+# needs, builds three times and ends with one line "N passed, N failed":
+#   release  every unit suite, then the system suite (live traffic, crash
+#            recovery, namespaces);
+#   asan     the same, under AddressSanitizer + UBSan (the engine and tools
+#            the system suite starts are sanitized too: a leak or UB report
+#            fails their exit status);
+#   fuzz     clang + libFuzzer: each harness of tests/fuzz fuzzed for
+#            SEALCAP_FUZZ_SECONDS (default 20) from its seed corpus; a crash
+#            fails the run (its input is kept in build-fuzz/fuzz-artifacts/).
+# Criterion's summaries count tests; each fuzz harness counts as one.
 #
-# Environment: SEALCAP_NO_APT=1 skips apt-get (packages already present).
+# Environment: SEALCAP_NO_APT=1 skips apt-get (packages already present);
+# SEALCAP_FUZZ_SECONDS=N fuzzes each harness N seconds (long campaigns:
+# bench/README.md).
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib/deps.sh
@@ -33,9 +42,8 @@ run_build() { # NAME MESON-ARGS...
 }
 
 # The system suite (tests/system: live loopback traffic from sealcap-gen,
-# util-linux logger, rsyslog), after the unit suites, in the release build
-# only: not under ASan, where pushing millions of messages at fixed rates
-# would take several times as long; this keeps CI time bounded.
+# util-linux logger, rsyslog, SIGKILL recovery, namespaces), after the unit
+# suites of the same build.
 run_system() { # NAME
 	echo "=== system tests $1"
 	meson test -C "build-$1" --suite system --num-processes 1 -v \
@@ -43,10 +51,28 @@ run_system() { # NAME
 	return "${PIPESTATUS[0]}"
 }
 
+# The fuzz build: clang, libFuzzer, ASan + UBSan; only the library and the
+# harnesses (no DPDK driver, no Criterion suites).
+run_fuzz() {
+	echo "=== build fuzz"
+	if [ ! -f build-fuzz/build.ninja ]; then
+		CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=false -Ddpdk=disabled \
+			-Db_sanitize=address,undefined -Db_lundef=false -Doptimization=2 \
+			>"$log/setup-fuzz.txt" 2>&1 || { cat "$log/setup-fuzz.txt"; return 1; }
+	fi
+	ninja -C build-fuzz >"$log/ninja-fuzz.txt" 2>&1 || { tail -n 60 "$log/ninja-fuzz.txt"; return 1; }
+	echo "=== fuzz (${SEALCAP_FUZZ_SECONDS:-20} s per harness)"
+	SEALCAP_FUZZ_SECONDS=${SEALCAP_FUZZ_SECONDS:-20} \
+		meson test -C build-fuzz --suite fuzz --num-processes 1 -v 2>&1 | tee "$log/fuzz.txt"
+	return "${PIPESTATUS[0]}"
+}
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_build release || status=1
 run_system release || status=1
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	run_build asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false || status=1
+run_build asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false || status=1
+run_system asan || status=1
+run_fuzz || status=1
 
 # Totals over every Criterion summary ("Synthesis: Tested: N | Passing: N |
 # Failing: N | Crashing: N"), both builds.
@@ -54,8 +80,12 @@ passed=0; failed=0
 while read -r p f c; do
 	passed=$((passed + p)); failed=$((failed + f + c))
 done < <(cat "$log"/test-*.txt 2>/dev/null | sed -n 's/.*Synthesis: Tested: [0-9]* | Passing: \([0-9]*\) | Failing: \([0-9]*\) | Crashing: \([0-9]*\).*/\1 \2 \3/p')
+# Each fuzz harness: one test (meson's "N/8 NAME  OK|FAIL|TIMEOUT" lines).
+fz_ok=$(grep -cE '^ *[0-9]+/[0-9]+ .* OK ' "$log/fuzz.txt" 2>/dev/null || true)
+fz_bad=$(grep -cE '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT)' "$log/fuzz.txt" 2>/dev/null || true)
+passed=$((passed + ${fz_ok:-0})); failed=$((failed + ${fz_bad:-0}))
 # A suite that died before its summary counts as a failure.
-dead=$(cat "$log"/test-*.txt 2>/dev/null | grep -cE '^ *[0-9]+/[0-9]+ .*(FAIL|TIMEOUT)' || true)
+dead=$(cat "$log"/test-*.txt "$log"/fuzz.txt 2>/dev/null | grep -cE '^ *[0-9]+/[0-9]+ .*(FAIL|TIMEOUT)' || true)
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=$((dead > 0 ? dead : 1)); fi
 echo "$passed passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -7,11 +7,13 @@
 # turns off a veth's checksum offload in test_tap.c.  golang-go and
 # golang-golang-x-mod-dev: test_checkpoint checks our signed checkpoints with
 # Go's reference signed-note and transparency-log code (tests/interop).
+# libclang-rt-14-dev: libFuzzer and clang's sanitizer runtimes (tests/fuzz,
+# the third build of tests/run.sh).
 SC_DEB_PACKAGES="build-essential meson ninja-build pkg-config python3
  dpdk-dev libdpdk-dev liburcu-dev liblz4-dev libxxhash-dev libcriterion-dev libssl-dev libpcap-dev
  libjansson-dev
  lz4 iproute2 rsyslog
- clang libbpf-dev iputils-ping ethtool
+ clang libclang-rt-14-dev libbpf-dev iputils-ping ethtool
  golang-go golang-golang-x-mod-dev"
 
 sc_install_deps() {
