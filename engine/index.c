@@ -428,6 +428,15 @@ index_path(const char *dir, uint32_t segment, const char *suffix, char *out, siz
 	snprintf(out, len, "%s/index/%08" PRIu32 ".idx%s", dir, segment, suffix);
 }
 
+int
+sc_index_remove(const char *dir, uint32_t segment)
+{
+	char path[4200];
+
+	index_path(dir, segment, "", path, sizeof(path));
+	return unlink(path) == 0 || errno == ENOENT ? 0 : -errno;
+}
+
 /* The segment header's identity: its number, first log index and hash. */
 struct seg_id {
 	uint64_t size;

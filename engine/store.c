@@ -1257,6 +1257,8 @@ sc_store_drop_segments(struct sc_store *s, uint32_t n, char *errbuf, size_t errl
 			errf(errbuf, errlen, "%s: %s", path, strerror(errno));
 			break;
 		}
+		/* Its index sidecar goes too (a stale one is harmless: best effort). */
+		(void)sc_index_remove(s->dir, s->cat[k].number);
 	}
 	snprintf(path, sizeof(path), "%s/segments", s->dir);
 	if (k > 0) {

@@ -156,6 +156,14 @@ uint64_t sc_index_writer_errors(const struct sc_index_writer *w);
 /** Close; NULL accepted. */
 void sc_index_writer_free(struct sc_index_writer *w);
 
+/**
+ * Remove the index file of @p segment (retention removed the segment).
+ * An index of a segment that is gone is never used, so a failure only
+ * leaves a stale file for rebuild-index to clear.
+ * @return 0 (also when there was none) or a negative errno.
+ */
+int sc_index_remove(const char *dir, uint32_t segment);
+
 /* ---- loading ---------------------------------------------------------- */
 
 /** What sc_index_load found. */

@@ -379,6 +379,16 @@ Test(retention, size_limit_removes_the_oldest_whole_segments_and_seals_an_event_
 
 	segment_files(&first);
 	cr_expect_eq(first, r.last_segment + 1);
+	/* Index sidecars go with their segments; the kept ones stay. */
+	for (uint32_t i = 0; i < nseg; i++) {
+		char path[400];
+
+		snprintf(path, sizeof(path), "%s/index/%08" PRIu32 ".idx", st, i);
+		if (i <= r.last_segment)
+			cr_expect_neq(access(path, F_OK), 0, "%s left behind", path);
+		else
+			cr_expect_eq(access(path, F_OK), 0, "%s missing", path);
+	}
 	ev = newest_event(&where);
 	cr_expect_eq(ev.kept_segment, r.last_segment + 1);
 	cr_expect_eq(ev.kept_index, r.blocks);
