@@ -579,6 +579,7 @@ struct exp_ctx {
 	size_t nb, cap;
 	json_t *recs;
 	uint64_t unsigned_hits;
+	bool locked;             /* an encrypted block could not be read */
 	char *err;
 	size_t errlen;
 };
@@ -675,10 +676,24 @@ exp_damage(const struct sc_search_note *n, void *arg)
 {
 	struct exp_ctx *x = arg;
 
-	if (n->kind == SC_NOTE_DAMAGE && x->err[0] == '\0')
+	if (x->err[0] != '\0')
+		return;
+	if (n->kind == SC_NOTE_DAMAGE) {
 		sc_errf(x->err, x->errlen, "damaged block or segment met (segment %08" PRIu32 " offset %"
 			PRIu64 ": %s): run sealctl verify; no package written", n->segment, n->offset,
 			sc_error_text(n->err));
+	} else if (n->kind == SC_NOTE_ENCRYPTED) {
+		/* A package holds every match: one left unread would make it a partial answer. */
+		char hex[2 * SC_ENC_KEYID_LEN + 1];
+
+		sc_enc_key_id_hex(n->key_id, hex);
+		x->locked = true;
+		sc_errf(x->err, x->errlen, "encrypted block %" PRId64 " (segment %08" PRIu32 " offset %"
+			PRIu64 ", key id %s) cannot be read: %s; no package written", n->block,
+			n->segment, n->offset, hex, n->err == SC_E_ENCRYPTED ?
+			"give its key with --decrypt-key FILE" :
+			"its key is not among the --decrypt-key given");
+	}
 }
 
 int
@@ -741,7 +756,7 @@ sc_proof_export(const char *dir, const struct sc_query *q, const char *const *ar
 	rc = sc_search_run(s, SC_ORDER_TIME, 0, exp_hit, &x);
 	info->unsigned_hits = x.unsigned_hits;
 	if (rc == 0 && err[0] != '\0')
-		rc = -EBADMSG;
+		rc = x.locked ? -EACCES : -EBADMSG;
 	if (rc != 0) {
 		if (err[0] == '\0')
 			sc_errf(err, errlen, "searching %s: %s", dir, strerror(rc < 0 ? -rc : EIO));

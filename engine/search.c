@@ -670,7 +670,27 @@ load_block(struct sc_search *s, const struct sc_block_hdr *h, const uint8_t *sto
 		b->payload = np;
 		b->cap = h->payload_len;
 	}
-	err = sc_block_open(s->hs, h, stored, b->payload, b->cap);
+	err = sc_block_open_keys(s->hs, s->q.keys, h, stored, b->payload, b->cap);
+	if (err == SC_E_ENCRYPTED || err == SC_E_KEY_UNKNOWN) {
+		/* Locked, not damaged: the digest over the ciphertext held. */
+		struct sc_search_note n = {
+			.kind = SC_NOTE_ENCRYPTED, .err = err, .segment = segment,
+			.offset = offset, .block = (int64_t)h->log_index, .lane = h->lane,
+			.detail = err == SC_E_ENCRYPTED ? "no decryption key given" :
+				  "encrypted with a key not among the keys given",
+		};
+
+		memcpy(n.key_id, h->key_id, sizeof(n.key_id));
+		s->st.encrypted++;
+		if (s->note)
+			s->note(&n, s->note_arg);
+		oblk_put(s, b);
+		return 0;
+	}
+	if (err == SC_E_NOMEM) {
+		oblk_put(s, b);
+		return -ENOMEM;
+	}
 	if (err != SC_E_OK) {
 		note(s, SC_NOTE_DAMAGE, err, segment, offset, (int64_t)h->log_index, h->lane,
 		     "block not searched");

@@ -108,11 +108,15 @@ int sc_proof_consistency(const char *dir, const char *old, size_t len, struct sc
  * (sealed but not yet signed) are left out and counted in @p info.
  * @param args  the filter as given on the command line (@p nargs strings),
  *              recorded in the package for the reader; may be NULL
+ * Encrypted blocks are read with @p q->keys (the records and their record
+ * paths are over the clear payload, so checking the package needs no key).
  * @param json  receives the document (malloc; free() it)
  * @return 0; -ENOENT when no signed record matches (@p info says whether
  *         unsigned ones did); -EAGAIN when the store has no checkpoint;
  *         -EBADMSG when a damaged block was met or the store does not agree
- *         with itself (run verify); another -errno.  @p err says.
+ *         with itself (run verify); -EACCES when an encrypted block that may
+ *         hold matches cannot be read (no keys, or none is its key: @p err
+ *         names the key id and --decrypt-key); another -errno.  @p err says.
  */
 int sc_proof_export(const char *dir, const struct sc_query *q, const char *const *args, int nargs,
 		    struct sc_trust *trust, char **json, struct sc_export_info *info, char *err,

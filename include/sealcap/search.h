@@ -31,6 +31,13 @@
  * damaged block are not delivered.  Index problems (missing, behind,
  * unusable) are notes too: the search is then slower, never different.
  *
+ * Encrypted blocks (crypt.h) are read with the keys of the query's keyring.
+ * One the search cannot open, because no key was given or none given is its
+ * key, is not damage: it is noted as SC_NOTE_ENCRYPTED and counted in
+ * sc_search_stats.encrypted, and the search goes on without its records
+ * (the search is then incomplete).  A block whose tag fails with the right
+ * key is damage.
+ *
  * A struct sc_search is used by one thread at a time.
  */
 
@@ -51,6 +58,8 @@ extern "C" {
 
 /** Values one filter takes at most (they are ORed). */
 #define SC_QUERY_MAX 16
+
+struct sc_keyring;
 
 /** An address prefix: IPv6, or IPv4 as ::ffff:a.b.c.d with bits = 96 + len. */
 struct sc_prefix {
@@ -84,6 +93,13 @@ struct sc_query {
 	 */
 	const regex_t *regex;
 	bool events;              /**< also engine event records */
+	/**
+	 * Keys for encrypted blocks (crypt.h), or NULL: none (such blocks are
+	 * then noted as SC_NOTE_ENCRYPTED, not read).  Borrowed: the caller
+	 * keeps it, unchanged, until the search is closed, and uses it in no
+	 * other thread meanwhile (a keyring is not thread-safe).
+	 */
+	struct sc_keyring *keys;
 };
 
 /*
@@ -127,6 +143,10 @@ enum sc_note_kind {
 	SC_NOTE_INDEX_STALE,  /**< an index entry does not describe the block at
 				   its offset: blocks it ruled out may have
 				   matched (rebuild the index) */
+	SC_NOTE_ENCRYPTED,    /**< encrypted block not searched: err is
+				   SC_E_ENCRYPTED (no keys given) or
+				   SC_E_KEY_UNKNOWN (none of the keys given is
+				   its key, whose id is in key_id) */
 };
 
 struct sc_search_note {
@@ -138,6 +158,7 @@ struct sc_search_note {
 	int64_t block;               /**< log index, -1 unknown */
 	int64_t lane;                /**< -1 unknown */
 	const char *detail;          /**< more words, or "" */
+	uint8_t key_id[8];           /**< ENCRYPTED: the block's key id */
 };
 
 typedef void (*sc_search_note_fn)(const struct sc_search_note *n, void *arg);
@@ -157,6 +178,8 @@ struct sc_search_stats {
 	uint64_t matches;         /**< records that matched (delivered) */
 	uint64_t damaged;         /**< damage notes */
 	uint64_t index_notes;     /**< index notes */
+	uint64_t encrypted;       /**< encrypted blocks not read (ENCRYPTED notes):
+				       their records were not matched */
 };
 
 /** Where a search or a follow stands: the next block to read. */

@@ -41,6 +41,7 @@
 #include <sealcap/keys.h>
 #include <sealcap/log.h>
 #include <sealcap/record.h>
+#include <sealcap/search.h>
 #include <sealcap/store.h>
 
 #define SEALCAP SC_BUILD_ROOT "/sealcap"
@@ -615,7 +616,7 @@ Test(crypt, nonces_count_the_blocks_of_each_lane_under_each_run_key)
  * before the key was turned on.
  */
 static void
-build_store(const char *dir, unsigned nblk, bool mixed)
+build_store_ex(const char *dir, unsigned nblk, bool mixed, bool encrypt, struct sc_sign_key *sk)
 {
 	struct sc_store_opts o = { .dir = dir, .origin = "sealcap/crypt-test",
 				   .segment_bytes = 64 << 20, .fsync = SC_FSYNC_NONE };
@@ -635,11 +636,18 @@ build_store(const char *dir, unsigned nblk, bool mixed)
 		struct sealed_blk x;
 		int l = (int)(i % 3);
 
-		sc_block_builder_set_cipher(b[l], mixed && i < 2 ? NULL : c[l]);
+		sc_block_builder_set_cipher(b[l], !encrypt || (mixed && i < 2) ? NULL : c[l]);
 		fill(b[l], i % 4 == 3 ? 2 : 20, T0 + 1000 * i, i % 4 == 3, i == 4);
 		seal(b[l], &x);
 		cr_assert_eq(sc_store_append(s, &x.h, x.stored), 0);
 		free(x.stored);
+	}
+	if (sk) {
+		size_t tl;
+		const char *cert = sc_sign_key_cert_text(sk, &tl);
+
+		cr_assert_eq(sc_store_put_key(s, "epochs-test.pub", cert, tl), 0);
+		cr_assert_eq(sc_store_checkpoint(s, sc_sign_key_signer(sk), e, sizeof(e)), 1, "%s", e);
 	}
 	cr_assert_eq(sc_store_close(s), 0);
 	for (int l = 0; l < 3; l++) {
@@ -647,6 +655,13 @@ build_store(const char *dir, unsigned nblk, bool mixed)
 		sc_block_cipher_free(c[l]);
 	}
 	sc_enc_key_free(ka);
+}
+
+/* build_store_ex: encrypted (but for the event block), not signed. */
+static void
+build_store(const char *dir, unsigned nblk, bool mixed)
+{
+	build_store_ex(dir, nblk, mixed, true, NULL);
 }
 
 static void
@@ -713,6 +728,284 @@ Test(crypt, verify_without_with_and_with_a_wrong_key)
 	cr_assert_eq(chmod(in_tmp("a.key"), 0644), 0);
 	cr_expect_eq(RUN(SEALCTL, "verify", "--decrypt-key", in_tmp("a.key"), st), 2);
 	cr_expect_not_null(strstr(err, "mode 0644"), "%s", err);
+}
+
+/* ---- search, tail and export ------------------------------------------------------ */
+
+/* Every hit as text (ID, receive time, raw bytes), and the notes, of one search. */
+struct found {
+	char *text;
+	size_t len;
+	FILE *f;
+	unsigned encrypted, key_unknown, damaged;
+	uint8_t key_id[SC_ENC_KEYID_LEN];
+};
+
+static int
+found_hit(const struct sc_hit *hit, void *arg)
+{
+	struct found *fd = arg;
+
+	fprintf(fd->f, "%" PRIu64 ".%" PRIu32 " %" PRId64 " %" PRIu32 ":", hit->block, hit->index,
+		hit->r->rx_ns, hit->r->raw_len);
+	fwrite(hit->r->raw, 1, hit->r->raw_len, fd->f);
+	fputc('\n', fd->f);
+	return 0;
+}
+
+static void
+found_note(const struct sc_search_note *n, void *arg)
+{
+	struct found *fd = arg;
+
+	if (n->kind == SC_NOTE_DAMAGE)
+		fd->damaged++;
+	if (n->kind != SC_NOTE_ENCRYPTED)
+		return;
+	cr_expect(n->block >= 0 && n->lane >= 0, "the note names the block");
+	if (n->err == SC_E_ENCRYPTED)
+		fd->encrypted++;
+	else if (n->err == SC_E_KEY_UNKNOWN)
+		fd->key_unknown++;
+	else
+		cr_expect(false, "encrypted note with %s", sc_error_name(n->err));
+	memcpy(fd->key_id, n->key_id, SC_ENC_KEYID_LEN);
+}
+
+/* Search @p dir for @p q with @p keys (NULL: none); stats in @p st. */
+static void
+search_store(const char *dir, const struct sc_query *q0, struct sc_keyring *keys,
+	     enum sc_order order, struct found *fd, struct sc_search_stats *st)
+{
+	struct sc_query q = *q0;
+	struct sc_search *s;
+	char e[512];
+
+	memset(fd, 0, sizeof(*fd));
+	fd->f = open_memstream(&fd->text, &fd->len);
+	cr_assert_not_null(fd->f);
+	q.keys = keys;
+	s = sc_search_open(dir, &q, e, sizeof(e));
+	cr_assert_not_null(s, "%s", e);
+	sc_search_on_note(s, found_note, fd);
+	cr_assert_eq(sc_search_run(s, order, 0, found_hit, fd), 0);
+	*st = *sc_search_stats(s);
+	sc_search_close(s);
+	cr_assert_eq(fclose(fd->f), 0);
+}
+
+static const struct sc_query q_all = { .from_ns = INT64_MIN, .to_ns = INT64_MAX };
+
+Test(crypt, search_with_the_key_finds_what_the_clear_store_holds)
+{
+	const char *enc = in_tmp("enc"), *clear = in_tmp("clear");
+	struct sc_keyring *ra = ring_of(key_a), *rb = ring_of(key_b);
+	struct sc_query qs[3] = { q_all, q_all, q_all };
+	struct sc_search_stats st, stc;
+	struct found f, fc;
+	uint8_t ida[SC_ENC_KEYID_LEN];
+
+	{
+		struct sc_enc_key *ka = sc_enc_key_from_bytes(key_a);
+
+		memcpy(ida, sc_enc_key_id(ka), sizeof(ida));
+		sc_enc_key_free(ka);
+	}
+	build_store_ex(enc, 12, false, true, NULL);
+	build_store_ex(clear, 12, false, false, NULL);
+	qs[1].grep = "dr_sato from 10.1.2.1";
+	qs[1].grep_len = strlen(qs[1].grep);
+	qs[2].events = true;
+	qs[2].from_ns = T0 + 2000;
+	qs[2].to_ns = T0 + 7010;
+	for (int k = 0; k < 3; k++) {
+		for (int o = SC_ORDER_STORE; o <= SC_ORDER_TIME_DESC; o++) {
+			search_store(clear, &qs[k], NULL, (enum sc_order)o, &fc, &stc);
+			search_store(enc, &qs[k], ra, (enum sc_order)o, &f, &st);
+			cr_expect(fc.len > 0, "query %d finds something in the clear store", k);
+			cr_expect(f.len == fc.len && memcmp(f.text, fc.text, f.len) == 0,
+				  "query %d order %d: with the key:\n%s\nin clear:\n%s", k, o, f.text,
+				  fc.text);
+			cr_expect_eq(st.matches, stc.matches);
+			cr_expect_eq(st.encrypted, 0);
+			cr_expect_eq(f.encrypted + f.key_unknown + f.damaged, 0);
+			free(f.text);
+			free(fc.text);
+		}
+	}
+
+	/* No key: no hit, every encrypted candidate noted, none of it damage. */
+	search_store(enc, &q_all, NULL, SC_ORDER_TIME, &f, &st);
+	cr_expect_eq(f.len, 0, "%s", f.text);
+	cr_expect_eq(st.matches, 0);
+	cr_expect_eq(st.encrypted, 11, "12 blocks, the event block in clear: %" PRIu64, st.encrypted);
+	cr_expect_eq(f.encrypted, 11);
+	cr_expect_eq(f.key_unknown, 0);
+	cr_expect_eq(st.damaged, 0);
+	cr_expect_eq(f.damaged, 0);
+	cr_expect(memcmp(f.key_id, ida, sizeof(ida)) == 0, "the note holds the block's key id");
+	free(f.text);
+	/* The event block is in clear and still found. */
+	search_store(enc, &qs[2], NULL, SC_ORDER_TIME, &f, &st);
+	cr_expect_eq(st.matches, 20, "the 20 events: %" PRIu64, st.matches);
+	cr_expect(st.encrypted > 0);
+	free(f.text);
+
+	/* Another key: KEY_UNKNOWN, not damage. */
+	search_store(enc, &q_all, rb, SC_ORDER_STORE, &f, &st);
+	cr_expect_eq(st.matches, 0);
+	cr_expect_eq(st.encrypted, 11);
+	cr_expect_eq(f.key_unknown, 11);
+	cr_expect_eq(f.encrypted, 0);
+	cr_expect_eq(st.damaged, 0);
+	cr_expect(memcmp(f.key_id, ida, sizeof(ida)) == 0);
+	free(f.text);
+	sc_keyring_free(ra);
+	sc_keyring_free(rb);
+}
+
+/* Signing keys for the export test, made once per test in tmp/keys. */
+static struct sc_sign_key *
+sign_key(void)
+{
+	struct sc_keygen_opts ko = { .dir = in_tmp("keys"), .origin = "sealcap/crypt-test",
+				     .epochs = 4, .epoch_seconds = 86400 };
+	char vkey[SC_VKEY_MAX], e[512];
+	struct sc_sign_key *k;
+
+	cr_assert_eq(sc_keygen(&ko, vkey, e, sizeof(e)), 0, "%s", e);
+	k = sc_sign_key_open(in_tmp("keys/sign.key"), e, sizeof(e));
+	cr_assert_not_null(k, "%s", e);
+	return k;
+}
+
+static bool
+exists(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0;
+}
+
+Test(crypt, sealctl_search_tail_export_take_decrypt_key)
+{
+	struct sc_sign_key *sk = sign_key();
+	char enc[400], clear[400];      /* in_tmp's buffers are reused */
+	char ida[2 * SC_ENC_KEYID_LEN + 1], *clear_out;
+
+	snprintf(enc, sizeof(enc), "%s", in_tmp("enc"));
+	snprintf(clear, sizeof(clear), "%s", in_tmp("clear"));
+	build_store_ex(enc, 12, false, true, sk);
+	build_store_ex(clear, 12, false, false, sk);
+	sc_sign_key_close(sk);
+	key_file("a.key", key_a);
+	key_file("b.key", key_b);
+	cr_assert_eq(chmod(in_tmp("a.key"), 0600), 0);
+	cr_assert_eq(chmod(in_tmp("b.key"), 0600), 0);
+	{
+		struct sc_enc_key *ka = sc_enc_key_from_bytes(key_a);
+
+		sc_enc_key_id_hex(sc_enc_key_id(ka), ida);
+		sc_enc_key_free(ka);
+	}
+
+	/* search: with the key exactly the clear store's lines. */
+	cr_assert_eq(RUN(SEALCTL, "search", "--grep", "port 5", clear), 0, "%s", err);
+	clear_out = strdup(out);
+	cr_assert(strlen(clear_out) > 0);
+	cr_expect_eq(RUN(SEALCTL, "search", "--decrypt-key", in_tmp("a.key"), "--grep", "port 5",
+			 enc), 0, "%s", err);
+	cr_expect_str_eq(out, clear_out);
+	cr_expect_null(strstr(err, "encrypted"), "%s", err);
+	/* Both keys, wrong first: the right one is used. */
+	cr_expect_eq(RUN(SEALCTL, "search", "--decrypt-key", in_tmp("b.key"), "--decrypt-key",
+			 in_tmp("a.key"), "--grep", "port 5", enc), 0, "%s", err);
+	cr_expect_str_eq(out, clear_out);
+	free(clear_out);
+
+	/* Without the key: nothing found, but not "none" (exit 1): incomplete, exit 3. */
+	cr_expect_eq(RUN(SEALCTL, "search", "--grep", "port 5", enc), 3, "%s", err);
+	cr_expect_str_eq(out, "");
+	cr_expect_not_null(strstr(err, "search: 11 encrypted block(s) not searched: no --decrypt-key "
+				  "given"), "%s", err);
+	cr_expect_not_null(strstr(err, ida), "key id named: %s", err);
+	cr_expect_not_null(strstr(err, "search incomplete"), "%s", err);
+	cr_expect_null(strstr(err, "DAMAGED"), "not damage: %s", err);
+	/* Once per run, not once per block. */
+	cr_expect_null(strstr(strstr(err, "not searched") + 1, "not searched"), "%s", err);
+	cr_expect_eq(RUN(SEALCTL, "search", "--count", enc), 3, "%s", err);
+	cr_expect_str_eq(out, "0\n");
+	cr_expect_eq(RUN(SEALCTL, "search", "--stats", enc), 3, "%s", err);
+	cr_expect_not_null(strstr(err, "0 damaged; 11 encrypted not read"), "%s", err);
+	/* A wrong key: named, not damage. */
+	cr_expect_eq(RUN(SEALCTL, "search", "--decrypt-key", in_tmp("b.key"), enc), 3, "%s", err);
+	{
+		char want[200];
+
+		snprintf(want, sizeof(want), "11 encrypted block(s) not searched: under key id %s, "
+			 "not among the keys given", ida);
+		cr_expect_not_null(strstr(err, want), "%s", err);
+	}
+	cr_expect_null(strstr(err, "DAMAGED"), "%s", err);
+	/* A key file that does not load: said once, usage exit. */
+	cr_assert_eq(chmod(in_tmp("b.key"), 0644), 0);
+	cr_expect_eq(RUN(SEALCTL, "search", "--decrypt-key", in_tmp("b.key"), enc), 2);
+	cr_expect_not_null(strstr(err, "--decrypt-key"), "%s", err);
+	cr_expect_not_null(strstr(err, "mode 0644"), "%s", err);
+	cr_expect_null(strstr(err, "Try 'sealctl --help'"), "one message: %s", err);
+
+	/* tail -n: the same last records as in clear. */
+	cr_assert_eq(RUN(SEALCTL, "tail", "-n", "7", clear), 0, "%s", err);
+	clear_out = strdup(out);
+	cr_expect_eq(RUN(SEALCTL, "tail", "-n", "7", "--decrypt-key", in_tmp("a.key"), enc), 0,
+		     "%s", err);
+	cr_expect_str_eq(out, clear_out);
+	free(clear_out);
+	cr_expect_eq(RUN(SEALCTL, "tail", "-n", "7", enc), 3, "%s", err);
+	cr_expect_not_null(strstr(err, "encrypted block(s) not searched: no --decrypt-key given"),
+			   "%s", err);
+
+	/* export: refused without the key (no package), checked with it. */
+	cr_expect_eq(RUN(SEALCTL, "export", "--grep", "port 5", "--out", in_tmp("p0.json"), enc), 3,
+		     "%s%s", out, err);
+	cr_expect_not_null(strstr(err, "--decrypt-key"), "%s", err);
+	cr_expect_not_null(strstr(err, ida), "%s", err);
+	cr_expect_not_null(strstr(err, "no package written"), "%s", err);
+	cr_expect(!exists(in_tmp("p0.json")));
+	cr_assert_eq(RUN(SEALCTL, "export", "--grep", "port 5", "--out", in_tmp("pc.json"), clear), 0,
+		     "%s", err);
+	clear_out = strdup(out);
+	cr_assert_eq(RUN(SEALCTL, "export", "--grep", "port 5", "--decrypt-key", in_tmp("a.key"),
+			 "--out", in_tmp("pe.json"), enc), 0, "%s", err);
+	/* Same records and blocks ("exported N record(s) in M block(s)"). */
+	cr_expect_eq(strncmp(out, clear_out, strcspn(clear_out, "/")), 0, "%s vs %s", out, clear_out);
+	free(clear_out);
+	cr_expect_eq(RUN(SEALCTL, "check-proof", in_tmp("pe.json"), "--pubkey",
+			 in_tmp("keys/epochs.pub")), 0, "%s%s", out, err);
+	cr_expect_not_null(strstr(out, "OK"), "%s", out);
+	{
+		size_t n;
+		char *pkg = sct_slurp(in_tmp("pe.json"), &n);
+
+		cr_assert_not_null(pkg);
+		cr_expect_null(strstr(pkg, "a.key"), "the key file is not part of the filter");
+		cr_expect_not_null(strstr(pkg, "dr_sato"), "records in clear");
+		/* The record checks hold for encrypted blocks: one changed letter fails. */
+		{
+			char *p = strstr(pkg, "dr_sato");
+			FILE *f;
+
+			cr_assert_not_null(p);
+			p[3] = 'S';
+			f = fopen(in_tmp("bad.json"), "w");
+			cr_assert_not_null(f);
+			fwrite(pkg, 1, n, f);
+			cr_assert_eq(fclose(f), 0);
+			cr_expect_eq(RUN(SEALCTL, "check-proof", in_tmp("bad.json"), "--pubkey",
+					 in_tmp("keys/epochs.pub")), 1, "%s%s", out, err);
+		}
+		free(pkg);
+	}
 }
 
 /* Byte offset of the last block in the only segment, and its header. */

@@ -95,8 +95,8 @@ sc_read_whole(const char *path, char **out, size_t *len)
 
 /* ---- encryption keys ---------------------------------------------------------- */
 
-/* --decrypt-key FILE (repeatable) into a keyring.  @return 0, or -1 (said). */
-static int
+/* --decrypt-key FILE (repeatable) into a keyring (sealctl.h).  @return 0, or -1 (said). */
+int
 add_decrypt_key(struct sc_keyring **kr, const char *path, const char *cmd)
 {
 	char err[512];

@@ -6,8 +6,10 @@
  * library's search (sealcap/search.h) and index (sealcap/index.h).
  *
  * Exit status of search and tail: 0 records found, 1 none, 2 bad usage or
- * not a store, 3 a damaged block or segment was met (reported on stderr;
- * the rest was searched).
+ * not a store, 3 the search is not whole: a damaged block or segment was
+ * met, or an encrypted block could not be read (no --decrypt-key, or not its
+ * key); each is reported on stderr and the rest was searched, so records
+ * found are printed but "none" is never claimed.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -27,6 +29,7 @@
 
 #include <openssl/evp.h>
 
+#include <sealcap/crypt.h>
 #include <sealcap/index.h>
 #include <sealcap/proof.h>
 #include <sealcap/search.h>
@@ -37,18 +40,23 @@
 #define EXIT_FOUND 0
 #define EXIT_NONE 1
 #define EXIT_USAGE 2
-#define EXIT_DAMAGE 3
+#define EXIT_DAMAGE 3      /* also: incomplete (encrypted blocks left unread) */
 
 const char sealctl_search_usage[] =
-"  search [filters] [--format text|json|csv|raw] [--limit N] [--count] [--stats] DIR\n"
+"  search [filters] [--format text|json|csv|raw] [--limit N] [--count] [--stats]\n"
+"         [--decrypt-key FILE]... DIR\n"
 "                                   records matching every filter, in receive-time\n"
 "                                   order across lanes, each with its record ID\n"
-"  tail [-f] [-n N] [--interval MS] [filters] [--format ...] DIR\n"
+"  tail [-f] [-n N] [--interval MS] [filters] [--format ...] [--decrypt-key FILE]... DIR\n"
 "                                   the last N matching records (default 10); -f:\n"
 "                                   then follow new blocks as the engine writes them\n"
-"  export [filters] --out FILE DIR  evidence package: the matching records, the\n"
+"  export [filters] [--decrypt-key FILE]... --out FILE DIR\n"
+"                                   evidence package: the matching records, the\n"
 "                                   newest checkpoint and every record's proof\n"
 "                                   against it (sealctl check-proof checks it)\n"
+"    --decrypt-key FILE             (search, tail, export; repeatable) read blocks\n"
+"                                   encrypted under this key (sealcap --encrypt-key);\n"
+"                                   without it they are not searched (exit 3)\n"
 "  rebuild-index DIR                rewrite the index sidecars (STORE/index/) from\n"
 "                                   the segments\n"
 "\n"
@@ -534,12 +542,31 @@ done:
 
 /* ---- notes ---------------------------------------------------------------- */
 
+#define KEY_IDS_SHOWN 4
+
 struct note_ctx {
 	const char *cmd;
 	const char *dir;
 	bool quiet_incomplete;
 	unsigned index_notes;
+	/* Encrypted blocks not read, summed up once per run (encrypted_tail). */
+	uint64_t locked;         /* SC_E_ENCRYPTED: no key given */
+	uint64_t wrong;          /* SC_E_KEY_UNKNOWN: not among the keys given */
+	uint8_t ids[KEY_IDS_SHOWN][SC_ENC_KEYID_LEN];  /* distinct key ids of those */
+	unsigned nids, more_ids;
 };
+
+static void
+note_key_id(struct note_ctx *c, const uint8_t id[SC_ENC_KEYID_LEN])
+{
+	for (unsigned i = 0; i < c->nids; i++)
+		if (memcmp(c->ids[i], id, SC_ENC_KEYID_LEN) == 0)
+			return;
+	if (c->nids < KEY_IDS_SHOWN)
+		memcpy(c->ids[c->nids++], id, SC_ENC_KEYID_LEN);
+	else
+		c->more_ids++;
+}
 
 #define INDEX_NOTES_SHOWN 5
 
@@ -576,7 +603,48 @@ print_note(const struct sc_search_note *n, void *arg)
 		fprintf(stderr, "%s: warning: segment %08" PRIu32 " offset %" PRIu64 ": %s\n",
 			c->cmd, n->segment, n->offset, n->detail);
 		break;
+	case SC_NOTE_ENCRYPTED:
+		/* Not damage, and one line per block would drown the output. */
+		if (n->err == SC_E_KEY_UNKNOWN)
+			c->wrong++;
+		else
+			c->locked++;
+		note_key_id(c, n->key_id);
+		break;
 	}
+}
+
+/*
+ * The encrypted blocks left unread since the last call, in one summary;
+ * then the counts start again (tail -f calls it before and after following).
+ */
+static void
+encrypted_tail(struct note_ctx *c)
+{
+	char ids[KEY_IDS_SHOWN * (2 * SC_ENC_KEYID_LEN + 2) + 32] = "";
+	size_t n = 0;
+
+	if (c->locked + c->wrong == 0)
+		return;
+	for (unsigned i = 0; i < c->nids; i++) {
+		char hex[2 * SC_ENC_KEYID_LEN + 1];
+
+		sc_enc_key_id_hex(c->ids[i], hex);
+		n += (size_t)snprintf(ids + n, sizeof(ids) - n, "%s%s", i ? ", " : "", hex);
+	}
+	if (c->more_ids)
+		snprintf(ids + n, sizeof(ids) - n, " and %u more", c->more_ids);
+	/* Exclusive: without --decrypt-key every block is "no key", with it none is. */
+	if (c->locked)
+		fprintf(stderr, "%s: %" PRIu64 " encrypted block(s) not searched: no --decrypt-key "
+			"given (key id %s)\n", c->cmd, c->locked, ids);
+	if (c->wrong)
+		fprintf(stderr, "%s: %" PRIu64 " encrypted block(s) not searched: under key id %s, "
+			"not among the keys given\n", c->cmd, c->wrong, ids);
+	fprintf(stderr, "%s: search incomplete: records of those blocks were not matched, so "
+		"this is not the whole answer; give their key with --decrypt-key FILE\n", c->cmd);
+	c->locked = c->wrong = 0;
+	c->nids = c->more_ids = 0;
 }
 
 static void
@@ -595,17 +663,18 @@ print_stats(const char *cmd, const struct sc_search_stats *st, double secs)
 		" block(s) considered, %" PRIu64 " from the index; ruled out: %" PRIu64
 		" by time, %" PRIu64 " by masks, %" PRIu64 " by Bloom filters; %" PRIu64
 		" read (%" PRIu64 " bytes stored, %" PRIu64 " raw); %" PRIu64
-		" record(s) examined, %" PRIu64 " matched; %" PRIu64 " damaged; %.3f s\n",
+		" record(s) examined, %" PRIu64 " matched; %" PRIu64 " damaged; %" PRIu64
+		" encrypted not read; %.3f s\n",
 		cmd, st->segments, st->segments_indexed, st->blocks, st->blocks_indexed,
 		st->skip_time, st->skip_mask, st->skip_bloom, st->blocks_read, st->bytes_read,
-		st->raw_bytes, st->records, st->matches, st->damaged, secs);
+		st->raw_bytes, st->records, st->matches, st->damaged, st->encrypted, secs);
 }
 
 /* ---- options shared by search and tail ------------------------------------ */
 
 enum {
 	O_FROM = 256, O_TO, O_HOST, O_APP, O_SOURCE, O_SEVERITY, O_FACILITY, O_GREP, O_REGEX,
-	O_LIMIT, O_COUNT, O_FORMAT, O_STATS, O_EVENTS, O_INTERVAL, O_OUT,
+	O_LIMIT, O_COUNT, O_FORMAT, O_STATS, O_EVENTS, O_INTERVAL, O_OUT, O_DECRYPT_KEY,
 };
 
 static const struct option long_opts[] = {
@@ -628,6 +697,7 @@ static const struct option long_opts[] = {
 	{ "lines", required_argument, NULL, 'n' },
 	{ "interval", required_argument, NULL, O_INTERVAL },
 	{ "out", required_argument, NULL, O_OUT },
+	{ "decrypt-key", required_argument, NULL, O_DECRYPT_KEY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -661,7 +731,10 @@ add_value(const char *flag, const char **vals, unsigned *n, const char *v)
 	return 0;
 }
 
-/* @return 0, or -1 with usage_err set. */
+/*
+ * @return 0, -1 with usage_err set, or -2 when the reason was said already
+ *         (a --decrypt-key that does not load).  cli_free() in every case.
+ */
 static int
 parse_cli(int argc, char **argv, struct cli *c)
 {
@@ -764,6 +837,10 @@ parse_cli(int argc, char **argv, struct cli *c)
 		case O_OUT:
 			c->out = optarg;
 			break;
+		case O_DECRYPT_KEY:
+			if (add_decrypt_key(&c->q.keys, optarg, c->cmd) != 0)
+				return -2;
+			break;
 		case ':':
 			rc = bad("option '%s' needs a value", argv[optind - 1]);
 			break;
@@ -799,11 +876,12 @@ parse_cli(int argc, char **argv, struct cli *c)
 	 * has moved the options before optind, --out is not part of it.
 	 */
 	for (int i = 1; c->export && i < optind; i++) {
-		if (strcmp(argv[i], "--out") == 0) {
+		/* Neither the output file nor the keys are part of the filter. */
+		if (strcmp(argv[i], "--out") == 0 || strcmp(argv[i], "--decrypt-key") == 0) {
 			i++;
 			continue;
 		}
-		if (strncmp(argv[i], "--out=", 6) == 0)
+		if (strncmp(argv[i], "--out=", 6) == 0 || strncmp(argv[i], "--decrypt-key=", 14) == 0)
 			continue;
 		if (c->nfargs == (int)(sizeof(c->fargs) / sizeof(c->fargs[0])))
 			return bad("too many filters for one package");
@@ -845,11 +923,23 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* parse_cli failed with @p rc: say why (unless said) and give the exit status. */
 static int
-usage_fail(const char *cmd)
+usage_fail(const char *cmd, int rc)
 {
-	fprintf(stderr, "sealctl %s: %s\nTry 'sealctl --help'.\n", cmd, usage_err);
+	if (rc != -2)
+		fprintf(stderr, "sealctl %s: %s\nTry 'sealctl --help'.\n", cmd, usage_err);
 	return EXIT_USAGE;
+}
+
+static void
+cli_free(struct cli *c)
+{
+	if (c->re_set)
+		regfree(&c->re);
+	c->re_set = false;
+	sc_keyring_free(c->q.keys);
+	c->q.keys = NULL;
 }
 
 static struct sc_search *
@@ -881,8 +971,11 @@ cmd_search(int argc, char **argv)
 	double t0 = now_s();
 	int rc, status = 0;
 
-	if (parse_cli(argc, argv, &c) != 0)
-		return usage_fail("search");
+	rc = parse_cli(argc, argv, &c);
+	if (rc != 0) {
+		cli_free(&c);
+		return usage_fail("search", rc);
+	}
 	s = open_search(&c, &nc, &status);
 	if (s == NULL)
 		goto out;
@@ -894,6 +987,7 @@ cmd_search(int argc, char **argv)
 	rc = sc_search_run(s, c.count ? SC_ORDER_STORE : SC_ORDER_TIME, c.limit,
 			   c.count ? NULL : print_hit, &oc);
 	index_notes_tail(&nc);
+	encrypted_tail(&nc);
 	st = sc_search_stats(s);
 	if (c.count)
 		printf("%" PRIu64 "\n", st->matches);
@@ -909,11 +1003,10 @@ cmd_search(int argc, char **argv)
 	}
 	if (c.stats)
 		print_stats("sealctl search", st, now_s() - t0);
-	status = st->damaged ? EXIT_DAMAGE : st->matches ? EXIT_FOUND : EXIT_NONE;
+	status = st->damaged || st->encrypted ? EXIT_DAMAGE : st->matches ? EXIT_FOUND : EXIT_NONE;
 out:
 	sc_search_close(s);
-	if (c.re_set)
-		regfree(&c.re);
+	cli_free(&c);
 	return status;
 }
 
@@ -967,11 +1060,15 @@ cmd_tail(int argc, char **argv)
 	struct sigaction sa;
 	int rc, status = 0;
 
-	if (parse_cli(argc, argv, &c) != 0)
-		return usage_fail("tail");
+	rc = parse_cli(argc, argv, &c);
+	if (rc != 0) {
+		cli_free(&c);
+		return usage_fail("tail", rc);
+	}
 	if (c.lines > 1000000) {
 		fprintf(stderr, "sealctl tail: -n %" PRIu64 ": at most 1000000 (use 'sealctl search' "
 			"for more)\n", c.lines);
+		cli_free(&c);
 		return EXIT_USAGE;
 	}
 	s = open_search(&c, &nc, &status);
@@ -988,6 +1085,7 @@ cmd_tail(int argc, char **argv)
 	}
 	rc = sc_search_run(s, SC_ORDER_TIME_DESC, c.lines, keep_hit, &kc);
 	index_notes_tail(&nc);
+	encrypted_tail(&nc);
 	if (rc != 0) {
 		fprintf(stderr, "sealctl tail: %s\n", strerror(rc < 0 ? -rc : EIO));
 		status = EXIT_USAGE;
@@ -1008,7 +1106,7 @@ cmd_tail(int argc, char **argv)
 	if (!c.follow) {
 		const struct sc_search_stats *st = sc_search_stats(s);
 
-		status = st->damaged ? EXIT_DAMAGE : kc.n ? EXIT_FOUND : EXIT_NONE;
+		status = st->damaged || st->encrypted ? EXIT_DAMAGE : kc.n ? EXIT_FOUND : EXIT_NONE;
 		goto out;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -1018,19 +1116,20 @@ cmd_tail(int argc, char **argv)
 	sc_search_end(s, &pos);
 	rc = sc_search_follow(s, &pos, (unsigned)(c.interval_ms > 60000 ? 60000 : c.interval_ms),
 			      &stop, print_hit, &oc);
+	encrypted_tail(&nc);
 	if (rc != 0) {
 		fprintf(stderr, "sealctl tail: %s\n", strerror(rc < 0 ? -rc : EIO));
 		status = EXIT_USAGE;
 		goto out;
 	}
-	status = sc_search_stats(s)->damaged ? EXIT_DAMAGE : EXIT_FOUND;
+	status = sc_search_stats(s)->damaged || sc_search_stats(s)->encrypted ? EXIT_DAMAGE :
+		 EXIT_FOUND;
 out:
 	for (uint64_t i = 0; i < kc.n; i++)
 		free(kc.k[i].raw);
 	free(kc.k);
 	sc_search_close(s);
-	if (c.re_set)
-		regfree(&c.re);
+	cli_free(&c);
 	return status;
 }
 
@@ -1039,7 +1138,9 @@ out:
 /*
  * Exit status: 0 package written, 1 no signed record matches, 2 bad usage,
  * not a store, no checkpoint, or the package could not be written, 3 a
- * damaged block was met or the store disagrees with itself (no package).
+ * damaged block was met, the store disagrees with itself, or an encrypted
+ * block could not be read (no --decrypt-key, or not its key): no package,
+ * as a package must hold every match.
  */
 int
 cmd_export(int argc, char **argv)
@@ -1051,12 +1152,16 @@ cmd_export(int argc, char **argv)
 	FILE *f;
 	int rc, status;
 
-	if (parse_cli(argc, argv, &c) != 0)
-		return usage_fail("export");
+	rc = parse_cli(argc, argv, &c);
+	if (rc != 0) {
+		cli_free(&c);
+		return usage_fail("export", rc);
+	}
 	rc = sc_proof_export(c.dir, &c.q, c.fargs, c.nfargs, NULL, &json, &info, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "sealctl export: %s\n", err);
-		status = rc == -ENOENT ? EXIT_NONE : rc == -EBADMSG ? EXIT_DAMAGE : EXIT_USAGE;
+		status = rc == -ENOENT ? EXIT_NONE :
+			 rc == -EBADMSG || rc == -EACCES ? EXIT_DAMAGE : EXIT_USAGE;
 		goto out;
 	}
 	f = fopen(c.out, "w");
@@ -1079,8 +1184,7 @@ cmd_export(int argc, char **argv)
 	status = EXIT_FOUND;
 out:
 	free(json);
-	if (c.re_set)
-		regfree(&c.re);
+	cli_free(&c);
 	return status;
 }
 
