@@ -679,7 +679,7 @@ Test(crypt, verify_without_with_and_with_a_wrong_key)
 {
 	const char *st = in_tmp("store");
 	struct sc_verify_result res;
-	struct sc_verify_opts vo = { NULL };
+	struct sc_verify_opts vo = { .trust = NULL };
 	char e[512], ida[17];
 
 	build_store(st, 12, true);
@@ -1034,7 +1034,7 @@ Test(crypt, rehashed_newest_block_is_caught_by_the_tag_only_with_the_key)
 {
 	const char *st = in_tmp("store");
 	struct sc_verify_result res;
-	struct sc_verify_opts vo = { NULL };
+	struct sc_verify_opts vo = { .trust = NULL };
 	struct sc_block_hdr h;
 	uint8_t hdr[SC_BLOCK_HDR_LEN], *seg;
 	char segp[450], leafp[450], e[512];
