@@ -383,6 +383,8 @@ sc_verify_ex(const char *dir, const struct sc_verify_opts *o, struct sc_verify_r
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	if (errbuf != NULL && errlen > 0)
+		errbuf[0] = '\0';
 	r = sc_store_reader_open(dir, errbuf, errlen);
 	if (r == NULL)
 		return -errno;
@@ -752,6 +754,9 @@ sc_verify_ex(const char *dir, const struct sc_verify_opts *o, struct sc_verify_r
 			    "the checkpoints file holds no valid checkpoint");
 	rc = res->issues ? 1 : 0;
 out:
+	/* Every failure says what: those above that set no message (memory). */
+	if (rc < 0 && errbuf != NULL && errlen > 0 && errbuf[0] == '\0')
+		snprintf(errbuf, errlen, "%s: %s", dir, strerror(-rc));
 	free(newest);
 	free(leaf_idx);
 	free(payload);
