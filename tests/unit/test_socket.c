@@ -1076,7 +1076,7 @@ Test(socket, hostile_datagrams_are_stored_as_sent)
 	struct ports pt = start(args, 1);
 	struct wants want = { 0 };
 	struct recs got;
-	static uint8_t sd[65000];
+	static uint8_t sd[65507]; /* the largest IPv4 UDP payload */
 	uint8_t all[256];
 	int64_t t0 = now_ns(), t1;
 	char *err;
@@ -1098,14 +1098,17 @@ Test(socket, hostile_datagrams_are_stored_as_sent)
 	HOSTILE("<13>1 2026-01-01T00:00:00Z h a - - [unterminated x=\"1");
 	HOSTILE("<13>1 2026-01-01T00:00:00Z h a - - [x a=\"\\\\\\\"\\]\"] escapes");
 #undef HOSTILE
-	/* [x a="1"] repeated to the largest datagram. */
+	/* [x a="1"] repeated to the largest datagram (65,507 bytes). */
 	n = (size_t)snprintf((char *)sd, sizeof(sd), "<13>1 2026-01-01T00:00:00Z h a - - ");
 	while (n + 9 + 4 <= sizeof(sd)) {
 		memcpy(sd + n, "[x a=\"1\"]", 9);
 		n += 9;
 	}
+	while (n + 4 < sizeof(sd))
+		sd[n++] = 'm';
 	memcpy(sd + n, " end", 4);
 	n += 4;
+	cr_assert_eq(n, sizeof(sd));
 	cr_assert_eq(send(fd, sd, n, 0), (ssize_t)n);
 	want_add(&want, sd, n, SC_TRANSPORT_UDP, 4, local_port(fd), pt.udp4, 0);
 	for (int i = 0; i < 256; i++)
