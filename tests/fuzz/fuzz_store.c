@@ -20,7 +20,8 @@
  * most of each execution, and their parsers are fuzz_checkpoint's (the
  * same functions verify calls).
  * Checked: verify returns 0 (intact, no issue), 1 (damage, issues reported,
- * each with a message) or a negative errno with a message; it never crashes,
+ * each with an error code and a terminated detail) or a negative errno with
+ * a message; it never crashes,
  * hangs or allocates what the files cannot justify (libFuzzer's -rss_limit_mb
  * and -malloc_limit_mb catch that).
  */
@@ -31,6 +32,7 @@
 
 #include <sealcap/block.h>
 #include <sealcap/crypt.h>
+#include <sealcap/error.h>
 #include <sealcap/hash.h>
 #include <sealcap/store.h>
 
@@ -46,7 +48,9 @@ on_issue(const struct sc_verify_issue *i, void *arg)
 {
 	uint64_t *n = arg;
 
-	FZ_CHECK(i != NULL);
+	FZ_CHECK(i != NULL && i->err != SC_E_OK);
+	FZ_CHECK(sc_error_name(i->err) != NULL);
+	FZ_CHECK(memchr(i->detail, '\0', sizeof(i->detail)) != NULL);
 	(*n)++;
 }
 
