@@ -7,7 +7,6 @@
  * the lanes by receive time.
  */
 #include <errno.h>
-#include <iconv.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,11 +48,6 @@ struct oblk {
 	struct oblk *next_free;
 };
 
-struct textbuf {
-	char *p;
-	size_t len, cap;
-};
-
 struct sc_search {
 	char dir[4096];
 	struct sc_query q;
@@ -61,10 +55,13 @@ struct sc_search {
 	bool needle_high;        /* grep needle has bytes >= 0x80 */
 	struct sc_store_reader *r;
 	struct sc_hasher *hs;
-	iconv_t sjis, utf8;
-	struct textbuf mt;       /* message text for matching */
-	struct textbuf out;      /* sc_search_text */
-	struct textbuf scratch;  /* iconv output */
+	/*
+	 * Message text for matching and for sc_search_text (one buffer: a
+	 * text is valid until the next call on the search).
+	 */
+	struct sc_text *text;
+	char *cstr;              /* a raw message NUL-terminated for regexec */
+	size_t cstr_cap;
 	sc_search_note_fn note;
 	void *note_arg;
 	struct sc_search_stats st;
@@ -98,131 +95,35 @@ note(struct sc_search *s, enum sc_note_kind kind, enum sc_error err, uint32_t se
 
 /* ---- text ----------------------------------------------------------------- */
 
-static int
-tb_reserve(struct textbuf *t, size_t extra)
-{
-	char *np;
-	size_t want;
-
-	if (t->len + extra + 1 <= t->cap)
-		return 0;
-	want = t->cap ? t->cap : 256;
-	while (want < t->len + extra + 1)
-		want *= 2;
-	np = realloc(t->p, want);
-	if (np == NULL)
-		return -ENOMEM;
-	t->p = np;
-	t->cap = want;
-	return 0;
-}
-
-/* Append converted UTF-8 bytes, escaped for a terminal line when asked. */
-static int
-tb_put(struct textbuf *t, const char *p, size_t n, enum sc_text_mode mode)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	if (mode == SC_TEXT_UTF8) {
-		if (tb_reserve(t, n) != 0)
-			return -ENOMEM;
-		memcpy(t->p + t->len, p, n);
-		t->len += n;
-		return 0;
-	}
-	if (tb_reserve(t, 4 * n) != 0)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = (uint8_t)p[i];
-
-		if (c == '\\') {
-			t->p[t->len++] = '\\';
-			t->p[t->len++] = '\\';
-		} else if (c < 0x20 || c == 0x7f) {
-			t->p[t->len++] = '\\';
-			t->p[t->len++] = 'x';
-			t->p[t->len++] = hex[c >> 4];
-			t->p[t->len++] = hex[c & 15];
-		} else {
-			t->p[t->len++] = (char)c;
-		}
-	}
-	return 0;
-}
-
-/* A byte that does not decode. */
-static int
-tb_bad(struct textbuf *t, uint8_t c, enum sc_text_mode mode)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	if (tb_reserve(t, 4) != 0)
-		return -ENOMEM;
-	if (mode == SC_TEXT_UTF8) {
-		memcpy(t->p + t->len, "\xef\xbf\xbd", 3);   /* U+FFFD */
-		t->len += 3;
-	} else {
-		t->p[t->len++] = '\\';
-		t->p[t->len++] = 'x';
-		t->p[t->len++] = hex[c >> 4];
-		t->p[t->len++] = hex[c & 15];
-	}
-	return 0;
-}
-
-/*
- * Convert with iconv(3), piece by piece: a byte iconv refuses (EILSEQ, or
- * EINVAL for a character cut at the end) is rendered as bad and the
- * conversion restarts after it, so one bad byte costs one byte.
- */
-static int
-convert(struct sc_search *s, iconv_t cd, const uint8_t *in, size_t n,
-	enum sc_text_mode mode, struct textbuf *out)
-{
-	char *ip = (char *)(uintptr_t)in;
-	size_t il = n;
-
-	out->len = 0;
-	iconv(cd, NULL, NULL, NULL, NULL);
-	while (il > 0) {
-		char *op;
-		size_t ol, r;
-
-		/* CP932 and UTF-8 to UTF-8: at most 3 bytes out per byte in. */
-		s->scratch.len = 0;
-		if (tb_reserve(&s->scratch, 3 * il + 4) != 0)
-			return -ENOMEM;
-		op = s->scratch.p;
-		ol = s->scratch.cap;
-		r = iconv(cd, &ip, &il, &op, &ol);
-		if (tb_put(out, s->scratch.p, (size_t)(op - s->scratch.p), mode) != 0)
-			return -ENOMEM;
-		if (r != (size_t)-1)
-			break;
-		if (errno == E2BIG)
-			continue;
-		if (tb_bad(out, (uint8_t)*ip, mode) != 0)
-			return -ENOMEM;
-		ip++;
-		il--;
-		iconv(cd, NULL, NULL, NULL, NULL);
-	}
-	if (tb_reserve(out, 0) != 0)
-		return -ENOMEM;
-	out->p[out->len] = '\0';
-	return 0;
-}
-
 const char *
 sc_search_text(struct sc_search *s, const struct sc_record *r, enum sc_text_mode mode,
 	       size_t *len)
 {
-	iconv_t cd = r->charset == SC_CHARSET_SJIS ? s->sjis : s->utf8;
+	return sc_text_render(s->text, r, mode, len);
+}
 
-	if (convert(s, cd, r->raw, r->raw_len, mode, &s->out) != 0)
-		return NULL;
-	*len = s->out.len;
-	return s->out.p;
+/*
+ * @p n bytes at @p p, NUL-terminated, in s->cstr: for regexec(3), which
+ * not every C library (nor ASan's interceptor of it) bounds by REG_STARTEND.
+ */
+static const char *
+cstr(struct sc_search *s, const uint8_t *p, size_t n)
+{
+	if (n + 1 > s->cstr_cap) {
+		size_t want = s->cstr_cap ? s->cstr_cap : 256;
+		char *np;
+
+		while (want < n + 1)
+			want *= 2;
+		np = realloc(s->cstr, want);
+		if (np == NULL)
+			return NULL;
+		s->cstr = np;
+		s->cstr_cap = want;
+	}
+	memcpy(s->cstr, p, n);
+	s->cstr[n] = '\0';
+	return s->cstr;
 }
 
 /* ---- matching ------------------------------------------------------------- */
@@ -340,10 +241,9 @@ match_rec(struct sc_search *s, const struct sc_record *r, int raw_hit)
 		if (q->grep && raw_hit == 0 && (r->charset != SC_CHARSET_SJIS || !s->needle_high))
 			return false;
 		if (r->charset == SC_CHARSET_SJIS) {
-			if (convert(s, s->sjis, r->raw, r->raw_len, SC_TEXT_UTF8, &s->mt) != 0)
+			t = (const uint8_t *)sc_text_render(s->text, r, SC_TEXT_UTF8, &n);
+			if (t == NULL)
 				return false;
-			t = (const uint8_t *)s->mt.p;
-			n = s->mt.len;
 			raw_hit = -1;
 		}
 		if (q->grep && raw_hit != 1) {
@@ -360,12 +260,9 @@ match_rec(struct sc_search *s, const struct sc_record *r, int raw_hit)
 			 * ASan's interceptor of it) honours the bounds.
 			 */
 			if (t == r->raw) {
-				s->mt.len = 0;
-				if (tb_put(&s->mt, (const char *)t, n, SC_TEXT_UTF8) != 0 ||
-				    tb_reserve(&s->mt, 0) != 0)
+				t = (const uint8_t *)cstr(s, t, n);
+				if (t == NULL)
 					return false;
-				s->mt.p[n] = '\0';
-				t = (const uint8_t *)s->mt.p;
 			}
 			if (regexec(q->regex, (const char *)t, 1, pm, REG_STARTEND) != 0)
 				return false;
@@ -1148,7 +1045,6 @@ sc_search_open(const char *dir, const struct sc_query *q, char *errbuf, size_t e
 		errno = ENOMEM;
 		return NULL;
 	}
-	s->sjis = s->utf8 = (iconv_t)-1;
 	snprintf(s->dir, sizeof(s->dir), "%s", dir);
 	s->q = *q;
 	s->r = sc_store_reader_open(dir, errbuf, errlen);
@@ -1171,13 +1067,14 @@ sc_search_open(const char *dir, const struct sc_query *q, char *errbuf, size_t e
 		e = ENOMEM;
 		goto fail;
 	}
-	/* CP932: Shift_JIS as Windows and Japanese appliances use it. */
-	s->sjis = iconv_open("UTF-8", "CP932");
-	s->utf8 = iconv_open("UTF-8", "UTF-8");
-	if (s->sjis == (iconv_t)-1 || s->utf8 == (iconv_t)-1) {
-		snprintf(errbuf, errlen, "iconv: no CP932 or UTF-8 converter (glibc gconv modules "
-			 "missing?): %s", strerror(errno));
-		e = ENOTSUP;
+	s->text = sc_text_new();
+	if (s->text == NULL) {
+		e = errno;
+		if (e == ENOMEM)
+			snprintf(errbuf, errlen, "out of memory");
+		else
+			snprintf(errbuf, errlen, "iconv: no CP932 or UTF-8 converter (glibc gconv "
+				 "modules missing?)");
 		goto fail;
 	}
 	return s;
@@ -1202,16 +1099,11 @@ sc_search_close(struct sc_search *s)
 		free(b->m);
 		free(b);
 	}
-	if (s->sjis != (iconv_t)-1)
-		iconv_close(s->sjis);
-	if (s->utf8 != (iconv_t)-1)
-		iconv_close(s->utf8);
+	sc_text_free(s->text);
 	sc_store_reader_close(s->r);
 	sc_hasher_free(s->hs);
 	free(s->lneedle);
-	free(s->mt.p);
-	free(s->out.p);
-	free(s->scratch.p);
+	free(s->cstr);
 	free(s->c);
 	free(s->heap);
 	free(s);

@@ -51,6 +51,7 @@
 #include <sealcap/error.h>
 #include <sealcap/index.h>
 #include <sealcap/record.h>
+#include <sealcap/text.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -237,26 +238,14 @@ int sc_search_follow(struct sc_search *s, struct sc_search_pos *pos, unsigned po
 /** Does one record match the query (the exact test every hit passed)? */
 bool sc_search_match(struct sc_search *s, const struct sc_record *r);
 
-/** How sc_search_text renders bytes that are not text. */
-enum sc_text_mode {
-	/**
-	 * Valid UTF-8; each byte that does not decode becomes U+FFFD.  Control
-	 * characters are left for the caller's own escaping (JSON, CSV).
-	 */
-	SC_TEXT_UTF8 = 0,
-	/**
-	 * One line for a terminal: a byte that does not decode, a control
-	 * character (C0, DEL) and NUL become \xNN, a backslash \\.
-	 */
-	SC_TEXT_ESCAPED,
-};
-
 /**
- * A record's message as UTF-8 text: Shift_JIS (CP932) converted with
+ * A record's message as UTF-8 text, rendered by sc_text_render (text.h)
+ * with the search's own renderer: Shift_JIS (CP932) converted with
  * iconv(3), UTF-8 and ASCII checked, binary records decoded as UTF-8 as
  * far as they are.  The stored bytes are never changed.
- * @return the text (NUL-terminated; valid until the next call on @p s),
- *         its length in @p len; NULL when out of memory.
+ * @return the text (NUL-terminated; valid until the next call on @p s,
+ *         sc_search_match included), its length in @p len; NULL when out
+ *         of memory.
  */
 const char *sc_search_text(struct sc_search *s, const struct sc_record *r,
 			   enum sc_text_mode mode, size_t *len);

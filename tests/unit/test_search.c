@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <pcap/pcap.h>
 
 #include <criterion/criterion.h>
@@ -1202,14 +1203,20 @@ first_japanese(const uint8_t *s, size_t n, char *word, size_t cap)
 	return true;
 }
 
-Test(search, japanese_found_by_utf8_grep)
+/*
+ * The store of the Japanese corpus: each line in UTF-8 (u) then in
+ * Shift_JIS (sj), then the two cut datagrams.  All records are in @p all
+ * (free each).  @return how many; the corpus lines in *nu.
+ */
+static size_t
+ja_store(struct jmsg u[32], struct jmsg sj[32], struct jmsg all[70], size_t *nu)
 {
-	struct jmsg u[32], sj[32], all[70];
-	size_t nu = split_lines(JA "utf8.txt", u, 32), ns = split_lines(JA "sjis.txt", sj, 32), n = 0;
-	unsigned words = 0;
+	size_t ns, n = 0;
 
-	cr_assert(nu >= 10 && nu == ns, "%zu UTF-8 lines, %zu Shift_JIS lines", nu, ns);
-	for (size_t i = 0; i < nu; i++) {
+	*nu = split_lines(JA "utf8.txt", u, 32);
+	ns = split_lines(JA "sjis.txt", sj, 32);
+	cr_assert(*nu >= 10 && *nu == ns, "%zu UTF-8 lines, %zu Shift_JIS lines", *nu, ns);
+	for (size_t i = 0; i < *nu; i++) {
 		all[n++] = u[i];
 		all[n++] = sj[i];
 	}
@@ -1220,6 +1227,14 @@ Test(search, japanese_found_by_utf8_grep)
 	write_pcap(in_tmp("ja.pcap"), all, n);
 	cr_assert_eq(RUN(SEALCAP, "--driver", "pcap", "--pcap", in_tmp("ja.pcap"), "--store", store,
 			 "--fsync", "none"), 0, "sealcap: %s", err);
+	return n;
+}
+
+Test(search, japanese_found_by_utf8_grep)
+{
+	struct jmsg u[32], sj[32], all[70];
+	size_t nu, n = ja_store(u, sj, all, &nu);
+	unsigned words = 0;
 
 	for (size_t i = 0; i < nu; i++) {
 		char word[128], want[4096];
@@ -1288,10 +1303,209 @@ Test(search, japanese_found_by_utf8_grep)
 		cr_expect(strstr(out, "action=\\\"\xef\xbf\xbd\",\"raw_b64\"") != NULL,
 			  "cut characters are not U+FFFD in JSON:\n%s", out);
 	}
-	for (size_t i = 0; i < n - 2; i++)
+	for (size_t i = 0; i < n; i++)
 		free(all[i].p);
-	free(all[n - 2].p);
-	free(all[n - 1].p);
+}
+
+/* The line of @p text that starts with @p id and a space, and its length. */
+static const char *
+line_of_id(const char *text, const char *id, size_t *len)
+{
+	size_t il = strlen(id);
+
+	for (const char *p = text; *p;) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		if (n > il && strncmp(p, id, il) == 0 && p[il] == ' ') {
+			*len = n;
+			return p;
+		}
+		p += n + (e != NULL);
+	}
+	return NULL;
+}
+
+/* After the third space of a text line (ID, time, source): the message. */
+static const char *
+text_message(const char *line, size_t n, size_t *mlen)
+{
+	const char *p = line;
+
+	for (int k = 0; k < 3; k++) {
+		p = memchr(p, ' ', n - (size_t)(p - line));
+		cr_assert_not_null(p, "not a text line: %.*s", (int)n, line);
+		p++;
+	}
+	*mlen = n - (size_t)(p - line);
+	return p;
+}
+
+/* A JSON string value of a field on a JSON line, escapes kept: its length in @p vlen. */
+static const char *
+json_field(const char *line, size_t n, const char *name, size_t *vlen)
+{
+	char key[64];
+	const char *p, *q;
+
+	snprintf(key, sizeof(key), "\"%s\":\"", name);
+	p = memmem(line, n, key, strlen(key));
+	if (p == NULL)
+		return NULL;
+	p += strlen(key);
+	for (q = p; q < line + n && *q != '"'; q++)
+		if (*q == '\\')
+			q++;
+	*vlen = (size_t)(q - p);
+	return p;
+}
+
+/*
+ * sealctl cat shows a Shift_JIS record's message as search does: the
+ * UTF-8 line in text (the message part of every line byte for byte as
+ * search --format text prints it) and in JSON "text" (as search's
+ * "message"), while "raw_b64" still gives the Shift_JIS bytes.
+ */
+Test(search, cat_shows_japanese_as_search_does)
+{
+	struct jmsg u[32], sj[32], all[70];
+	size_t nu, n = ja_store(u, sj, all, &nu);
+	char *cat_text, *search_text, *cat_json;
+	unsigned compared = 0, japanese = 0;
+
+	cr_assert_eq(RUN(SEALCTL, "cat", store), 0, "cat: %s", err);
+	cat_text = out;
+	out = NULL;
+	cr_assert_eq(RUN(SEALCTL, "search", "--format", "text", store), 0, "search: %s", err);
+	search_text = out;
+	out = NULL;
+
+	/* Every cat line's message is search's for the same record ID. */
+	for (const char *p = cat_text; *p;) {
+		const char *e = strchr(p, '\n'), *sl, *cm, *sm;
+		size_t cn = e ? (size_t)(e - p) : strlen(p), sn, cml, sml;
+		char id[48];
+
+		cr_assert(sscanf(p, "%47s ", id) == 1);
+		sl = line_of_id(search_text, id, &sn);
+		cr_assert_not_null(sl, "record %s: cat shows it, search does not:\n%s", id,
+				   search_text);
+		cm = text_message(p, cn, &cml);
+		sm = text_message(sl, sn, &sml);
+		cr_expect(cml == sml && memcmp(cm, sm, cml) == 0,
+			  "record %s: cat shows\n%.*s\nsearch shows\n%.*s", id, (int)cml, cm,
+			  (int)sml, sm);
+		compared++;
+		p += cn + (e != NULL);
+	}
+	cr_expect_eq(compared, n, "cat printed %u records of %zu", compared, n);
+
+	/* Each Shift_JIS line is shown as its UTF-8 line, twice (both records). */
+	for (size_t i = 0; i < nu; i++) {
+		char want[4096];
+		unsigned seen = 0;
+
+		if (u[i].len == sj[i].len && memcmp(u[i].p, sj[i].p, u[i].len) == 0)
+			continue;       /* ASCII only */
+		japanese++;
+		cr_assert_lt(u[i].len + 3, sizeof(want));
+		want[0] = ' ';
+		memcpy(want + 1, u[i].p, u[i].len);
+		memcpy(want + 1 + u[i].len, "\n", 2);
+		for (const char *p = cat_text; (p = strstr(p, want)) != NULL; p++)
+			seen++;
+		cr_expect_eq(seen, 2, "line %zu shown %u times as UTF-8 by cat:\n%s", i + 1, seen,
+			     cat_text);
+	}
+	cr_expect_geq(japanese, 9);
+	cr_expect(strstr(cat_text, "action=\"\\x89\n") != NULL,
+		  "the cut Shift_JIS lead byte is not shown as \\x89:\n%s", cat_text);
+
+	/* JSON: "text" is search's "message"; "raw_b64" is the Shift_JIS bytes. */
+	cr_assert_eq(RUN(SEALCTL, "cat", "--format", "json", store), 0, "cat: %s", err);
+	cat_json = out;
+	out = NULL;
+	cr_assert_eq(RUN(SEALCTL, "search", "--format", "json", store), 0, "search: %s", err);
+	compared = 0;
+	for (size_t i = 0; i < nu; i++) {
+		unsigned char b64[4096];
+		uint8_t dec[4096];
+		const char *cl = NULL, *sl = NULL, *v, *w, *ct, *id;
+		size_t cn = 0, sn = 0, vl, wl, ctl, idl;
+		char idkey[64];
+		int dn;
+
+		if (u[i].len == sj[i].len && memcmp(u[i].p, sj[i].p, u[i].len) == 0)
+			continue;
+		cr_assert_lt(4 * ((sj[i].len + 2) / 3) + 1, sizeof(b64));
+		EVP_EncodeBlock(b64, sj[i].p, (int)sj[i].len);
+		/* The cat line of the Shift_JIS record: found by its evidence bytes. */
+		for (const char *p = cat_json; *p;) {
+			const char *e = strchr(p, '\n');
+			size_t ln = e ? (size_t)(e - p) : strlen(p);
+
+			v = json_field(p, ln, "raw_b64", &vl);
+			if (v && vl == strlen((char *)b64) && memcmp(v, b64, vl) == 0) {
+				cl = p;
+				cn = ln;
+				break;
+			}
+			p += ln + (e != NULL);
+		}
+		cr_assert_not_null(cl, "line %zu: no cat record with the Shift_JIS bytes", i + 1);
+		v = json_field(cl, cn, "raw_b64", &vl);
+		dn = EVP_DecodeBlock(dec, (const unsigned char *)v, (int)vl);
+		cr_assert(dn >= (int)sj[i].len && memcmp(dec, sj[i].p, sj[i].len) == 0,
+			  "line %zu: raw_b64 does not decode to the Shift_JIS bytes", i + 1);
+		/* "text" is the UTF-8 line, JSON-escaped as search escapes it. */
+		ct = json_field(cl, cn, "text", &ctl);
+		cr_assert_not_null(ct, "line %zu: no \"text\" in %.*s", i + 1, (int)cn, cl);
+		id = json_field(cl, cn, "id", &idl);
+		cr_assert_not_null(id);
+		snprintf(idkey, sizeof(idkey), "{\"id\":\"%.*s\"", (int)idl, id);
+		for (const char *p = out; *p;) {
+			const char *e = strchr(p, '\n');
+			size_t ln = e ? (size_t)(e - p) : strlen(p);
+
+			if (strncmp(p, idkey, strlen(idkey)) == 0) {
+				sl = p;
+				sn = ln;
+				break;
+			}
+			p += ln + (e != NULL);
+		}
+		cr_assert_not_null(sl, "line %zu: search has no record %s", i + 1, idkey);
+		w = json_field(sl, sn, "message", &wl);
+		cr_assert_not_null(w);
+		cr_expect(ctl == wl && memcmp(ct, w, wl) == 0,
+			  "line %zu: cat \"text\" %.*s\nsearch \"message\" %.*s", i + 1, (int)ctl,
+			  ct, (int)wl, w);
+		/* ...which is the UTF-8 line, quotes and backslashes escaped. */
+		{
+			char want[4096];
+			size_t len = 0;
+
+			for (size_t k = 0; k < u[i].len && len + 2 < sizeof(want); k++) {
+				if (u[i].p[k] == '"' || u[i].p[k] == '\\')
+					want[len++] = '\\';
+				want[len++] = (char)u[i].p[k];
+			}
+			cr_expect(ctl == len && memcmp(ct, want, len) == 0,
+				  "line %zu: \"text\" is %.*s", i + 1, (int)ctl, ct);
+		}
+		compared++;
+	}
+	cr_expect_geq(compared, 9);
+	/* raw stays the stored bytes. */
+	cr_assert_eq(RUN(SEALCTL, "cat", "--format", "raw", store), 0, "cat: %s", err);
+	for (size_t i = 0; i < nu; i++)
+		cr_expect(memmem(out, out_len, sj[i].p, sj[i].len) != NULL,
+			  "line %zu: raw output lacks the Shift_JIS bytes", i + 1);
+	free(cat_text);
+	free(search_text);
+	free(cat_json);
+	for (size_t i = 0; i < n; i++)
+		free(all[i].p);
 }
 
 /* ---- tail ------------------------------------------------------------------------------ */

@@ -37,6 +37,7 @@
 #include <sealcap/proof.h>
 #include <sealcap/sources.h>
 #include <sealcap/store.h>
+#include <sealcap/text.h>
 
 #include "sealctl.h"
 
@@ -350,25 +351,11 @@ struct cat_ctx {
 	bool events;     /* also print engine events */
 	uint64_t block;
 	FILE *out;
+	struct sc_text *text;  /* the message as search and tail show it */
+	bool nomem;            /* a record could not be rendered */
 };
 
 static const char *const transports[] = { "event", "udp", "tcp", "tls" };
-
-/* Text: bytes as received, control characters and backslash escaped. */
-static void
-put_text(FILE *o, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = p[i];
-
-		if (c == '\\')
-			fputs("\\\\", o);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(o, "\\x%02x", c);
-		else
-			fputc(c, o);
-	}
-}
 
 /* JSON string body: valid UTF-8 passes, anything else is \u00XX per byte. */
 static void
@@ -417,6 +404,8 @@ cat_record(const struct sc_record *r, uint32_t index, void *arg)
 {
 	struct cat_ctx *c = arg;
 	char t[64], addr[64];
+	const char *txt;
+	size_t n;
 
 	if ((r->flags & SC_REC_EVENT) && !c->events)
 		return 0;
@@ -428,17 +417,31 @@ cat_record(const struct sc_record *r, uint32_t index, void *arg)
 	fmt_time(r->rx_ns, t, sizeof(t));
 	sc_record_addr_str(r, addr, sizeof(addr));
 	if (c->fmt == FMT_TEXT) {
+		/* As search --format text shows it: Shift_JIS converted, escaped. */
+		txt = sc_text_render(c->text, r, SC_TEXT_ESCAPED, &n);
+		if (txt == NULL) {
+			c->nomem = true;
+			return -1;
+		}
 		fprintf(c->out, "%" PRIu64 ".%" PRIu32 " %s %s%s%s:%u ", c->block, index, t,
 			r->family == 6 ? "[" : "", addr, r->family == 6 ? "]" : "", r->src_port);
-		put_text(c->out, r->raw, r->raw_len);
+		fwrite(txt, 1, n, c->out);
 		fputc('\n', c->out);
 		return 0;
 	}
 	{
 		unsigned char *b64 = malloc(4 * ((r->raw_len + 2) / 3) + 1);
 
-		if (b64 == NULL)
+		if (b64 == NULL) {
+			c->nomem = true;
 			return -1;
+		}
+		txt = sc_text_render(c->text, r, SC_TEXT_UTF8, &n);
+		if (txt == NULL) {
+			free(b64);
+			c->nomem = true;
+			return -1;
+		}
 		EVP_EncodeBlock(b64, r->raw, (int)r->raw_len);
 		fprintf(c->out,
 			"{\"id\":\"%" PRIu64 ".%" PRIu32 "\",\"time\":\"%s\",\"source\":\"%s\","
@@ -447,7 +450,9 @@ cat_record(const struct sc_record *r, uint32_t index, void *arg)
 			c->block, index, t, addr, r->src_port, r->dst_port,
 			transports[r->transport & 3], r->seq, r->flags, r->pri);
 		put_json(c->out, r->raw, r->raw_len);
-		fprintf(c->out, "\",\"raw_b64\":\"%s\"}\n", b64);
+		fprintf(c->out, "\",\"raw_b64\":\"%s\",\"text\":", b64);
+		put_json_str(c->out, txt, n);
+		fputs("}\n", c->out);
 		free(b64);
 	}
 	return 0;
@@ -462,7 +467,7 @@ cmd_cat(int argc, char **argv)
 		{ "decrypt-key", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cat_ctx c = { FMT_TEXT, false, 0, stdout };
+	struct cat_ctx c = { FMT_TEXT, false, 0, stdout, NULL, false };
 	struct sc_store_reader *r;
 	struct sc_keyring *kr = NULL;
 	uint64_t locked = 0;
@@ -506,9 +511,17 @@ cmd_cat(int argc, char **argv)
 		sc_keyring_free(kr);
 		return 2;
 	}
+	c.text = sc_text_new();
+	if (c.text == NULL) {
+		fprintf(stderr, "sealctl cat: %s\n", errno == ENOMEM ? "out of memory" :
+			"iconv: no CP932 or UTF-8 converter (glibc gconv modules missing?)");
+		sc_keyring_free(kr);
+		return 2;
+	}
 	r = sc_store_reader_open(argv[optind], err, sizeof(err));
 	if (r == NULL) {
 		fprintf(stderr, "sealctl cat: %s\n", err);
+		sc_text_free(c.text);
 		sc_keyring_free(kr);
 		return 2;
 	}
@@ -550,11 +563,17 @@ cmd_cat(int argc, char **argv)
 		}
 		c.block = h.log_index;
 		if (sc_block_foreach(payload, h.payload_len, cat_record, &c) != 0) {
+			if (c.nomem) {
+				fprintf(stderr, "sealctl cat: out of memory\n");
+				rc = 2;
+				break;
+			}
 			fprintf(stderr, "sealctl cat: block %" PRIu64 ": malformed record\n", h.log_index);
 			rc = 1;
 		}
 	}
 	sc_store_reader_close(r);
+	sc_text_free(c.text);
 	sc_keyring_free(kr);
 	if (fflush(stdout) != 0)
 		rc = 2;

@@ -4,6 +4,9 @@
 #ifndef SEALCTL_H
 #define SEALCTL_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 /* Commands of sealctl that live outside main.c.  Each returns the exit status. */
 
 int cmd_search(int argc, char **argv);        /* search.c */
@@ -19,6 +22,13 @@ struct sc_keyring;
  * after saying why on stderr.  main.c.
  */
 int add_decrypt_key(struct sc_keyring **kr, const char *path, const char *cmd);
+
+/*
+ * @p n bytes of UTF-8 text (sc_text_render's SC_TEXT_UTF8) as a JSON
+ * string, quotes included: '"' and '\\' escaped, control characters as
+ * \u00XX.  What search and cat print as a record's text.  search.c.
+ */
+void put_json_str(FILE *o, const char *p, size_t n);
 
 /* Usage lines of those commands, for sealctl's help. */
 extern const char sealctl_search_usage[];

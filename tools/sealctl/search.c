@@ -406,7 +406,8 @@ fmt_time(int64_t ns, char *buf, size_t len)
 			 labs(off) / 3600, labs(off) % 3600 / 60);
 }
 
-static void
+/* A JSON string of UTF-8 text (sealctl.h). */
+void
 put_json_str(FILE *o, const char *p, size_t n)
 {
 	fputc('"', o);
