@@ -33,6 +33,7 @@
 #endif
 
 #include "sealcap/syslog.h"
+#include "utf8.h"
 
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
@@ -869,6 +870,12 @@ utf8_seq(const uint8_t *s, size_t i, size_t n)
 		hi = 0xbf;
 	}
 	return len;
+}
+
+int
+sc_utf8_seq(const uint8_t *s, size_t i, size_t n)
+{
+	return utf8_seq(s, i, n);
 }
 
 static bool

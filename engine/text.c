@@ -2,8 +2,9 @@
  * Copyright (c) 2026 The sealcap authors
  */
 /*
- * Text (sealcap/text.h): a record's message converted to UTF-8 with
- * iconv(3) and rendered for JSON/CSV or for a terminal line.
+ * Text (sealcap/text.h): a record's message as UTF-8 (Shift_JIS converted
+ * with iconv(3), the rest checked as UTF-8) and rendered for JSON/CSV or
+ * for a terminal line.
  */
 #include <errno.h>
 #include <iconv.h>
@@ -15,13 +16,15 @@
 #include <sealcap/syslog.h>
 #include <sealcap/text.h>
 
+#include "utf8.h"
+
 struct textbuf {
 	char *p;
 	size_t len, cap;
 };
 
 struct sc_text {
-	iconv_t sjis, utf8;
+	iconv_t sjis;
 	struct textbuf out;      /* what sc_text_render returns */
 	struct textbuf scratch;  /* iconv output */
 };
@@ -117,7 +120,7 @@ convert(struct sc_text *t, iconv_t cd, const uint8_t *in, size_t n, enum sc_text
 		char *op;
 		size_t ol, r;
 
-		/* CP932 and UTF-8 to UTF-8: at most 3 bytes out per byte in. */
+		/* CP932 to UTF-8: at most 3 bytes out per byte in. */
 		t->scratch.len = 0;
 		if (tb_reserve(&t->scratch, 3 * il + 4) != 0)
 			return -ENOMEM;
@@ -142,6 +145,37 @@ convert(struct sc_text *t, iconv_t cd, const uint8_t *in, size_t n, enum sc_text
 	return 0;
 }
 
+/*
+ * UTF-8, ASCII and binary records: well-formed sequences pass as they are,
+ * each byte of an ill-formed or cut one is bad.  Checked with the parser's
+ * Unicode Table 3-7 test, not iconv: glibc's UTF-8 decoder lets code
+ * points above U+10FFFF through (found by tests/fuzz/fuzz_text.c).
+ */
+static int
+decode_utf8(struct sc_text *t, const uint8_t *in, size_t n, enum sc_text_mode mode)
+{
+	struct textbuf *out = &t->out;
+	size_t i = 0, run = 0;
+
+	out->len = 0;
+	while (i < n) {
+		int l = in[i] < 0x80 ? 1 : sc_utf8_seq(in, i, n);
+
+		if (l > 0) {
+			i += (size_t)l;
+			continue;
+		}
+		if (tb_put(out, (const char *)in + run, i - run, mode) != 0 ||
+		    tb_bad(out, in[i], mode) != 0)
+			return -ENOMEM;
+		run = ++i;
+	}
+	if (tb_put(out, (const char *)in + run, n - run, mode) != 0 || tb_reserve(out, 0) != 0)
+		return -ENOMEM;
+	out->p[out->len] = '\0';
+	return 0;
+}
+
 struct sc_text *
 sc_text_new(void)
 {
@@ -154,8 +188,7 @@ sc_text_new(void)
 	}
 	/* CP932: Shift_JIS as Windows and Japanese appliances use it. */
 	t->sjis = iconv_open("UTF-8", "CP932");
-	t->utf8 = iconv_open("UTF-8", "UTF-8");
-	if (t->sjis == (iconv_t)-1 || t->utf8 == (iconv_t)-1) {
+	if (t->sjis == (iconv_t)-1) {
 		e = errno == ENOMEM ? ENOMEM : ENOTSUP;
 		sc_text_free(t);
 		errno = e;
@@ -171,8 +204,6 @@ sc_text_free(struct sc_text *t)
 		return;
 	if (t->sjis != (iconv_t)-1 && t->sjis != NULL)
 		iconv_close(t->sjis);
-	if (t->utf8 != (iconv_t)-1 && t->utf8 != NULL)
-		iconv_close(t->utf8);
 	free(t->out.p);
 	free(t->scratch.p);
 	free(t);
@@ -186,8 +217,8 @@ sc_text_render(struct sc_text *t, const struct sc_record *r, enum sc_text_mode m
 		errno = EINVAL;
 		return NULL;
 	}
-	if (convert(t, r->charset == SC_CHARSET_SJIS ? t->sjis : t->utf8, r->raw, r->raw_len,
-		    mode) != 0) {
+	if ((r->charset == SC_CHARSET_SJIS ? convert(t, t->sjis, r->raw, r->raw_len, mode)
+					   : decode_utf8(t, r->raw, r->raw_len, mode)) != 0) {
 		errno = ENOMEM;
 		return NULL;
 	}

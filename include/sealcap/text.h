@@ -49,10 +49,9 @@ struct sc_text;
 void sc_text_free(struct sc_text *t);
 
 /**
- * A renderer: the two iconv(3) descriptors (CP932 and UTF-8 to UTF-8) and
- * its buffers.
+ * A renderer: an iconv(3) descriptor (CP932 to UTF-8) and its buffers.
  * @return the renderer, or NULL with errno ENOMEM, or ENOTSUP when the C
- *         library has no CP932 or UTF-8 converter (glibc's gconv modules
+ *         library has no CP932 converter (glibc's gconv modules
  *         missing).
  */
 struct sc_text *sc_text_new(void);

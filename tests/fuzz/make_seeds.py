@@ -8,6 +8,7 @@ syslog      messages of tests/data/corpus (RFC examples, conformance inputs,
 framer      the RFC 5424 examples octet-counted and LF-framed, go-syslog
             framing cases, under several configurations
 net         the Ethernet frames of tests/data/pcap
+text        the Japanese corpus lines (Shift_JIS, UTF-8, cut) in both modes
 block       the golden store's blocks (tests/data/golden), one per seed
 store       the golden segment as is (mode 0), its blocks (modes 1 and 3,
             with the decryption key), its leaves (2)
@@ -61,6 +62,20 @@ def syslog_seeds():
     return msgs
 
 
+def text_seeds():
+    # charset (0 ASCII, 1 UTF-8, 2 Shift_JIS, 3 binary) | 4 for escaped mode
+    for name, cs in (('sjis.txt', 2), ('utf8.txt', 1), ('truncated-sjis.bin', 2),
+                     ('truncated-utf8.bin', 1)):
+        with open(os.path.join(DATA, 'corpus', 'ja', name), 'rb') as f:
+            lines = f.read().split(b'\n')[:6]
+        for line in lines:
+            if line:
+                put('text', bytes([cs]) + line)
+                put('text', bytes([cs | 4]) + line)
+    put('text', b'\x00<13>plain ascii, a tab\there and a backslash \\ too')
+    put('text', b'\x07' + bytes(range(256)))
+
+
 def framer_seeds(msgs):
     with open(os.path.join(DATA, 'corpus', 'rfc-examples', 'rfc5424_examples.octet-counted.bin'), 'rb') as f:
         octet = f.read()
@@ -112,6 +127,7 @@ def main():
     sealctl = os.path.join(build, 'tools', 'sealctl', 'sealctl')
     shutil.rmtree(os.path.join(HERE, 'seeds'), ignore_errors=True)
     framer_seeds(syslog_seeds())
+    text_seeds()
     net_seeds()
     seg, blocks = golden_blocks()
     for b in blocks:

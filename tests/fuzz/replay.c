@@ -20,7 +20,7 @@
 
 #include "fuzz.h"
 
-#define HARNESSES(X) X(syslog) X(framer) X(net) X(block) X(store) X(index) X(checkpoint) X(proof)
+#define HARNESSES(X) X(syslog) X(framer) X(net) X(text) X(block) X(store) X(index) X(checkpoint) X(proof)
 #define DECLARE(n) int sc_fuzz_##n(const uint8_t *data, size_t size);
 HARNESSES(DECLARE)
 

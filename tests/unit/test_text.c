@@ -173,6 +173,20 @@ Test(text, invalid_bytes_cost_one_byte_each)
 	EXPECT("\x80" "a\xa0", SC_CHARSET_SJIS, SC_TEXT_UTF8, "\xef\xbf\xbd" "a\xef\xbf\xbd");
 }
 
+/*
+ * Forms UTF-8 does not allow, each byte bad: above U+10FFFF (f4 90 80 80,
+ * f5..), a surrogate (ed a0 80), an overlong 3-byte form (e0 80 80).
+ * glibc's iconv UTF-8 decoder passes the first two (found by fuzz_text).
+ */
+Test(text, code_points_past_unicode_and_surrogates_are_bad)
+{
+	EXPECT("a\xf4\x90\x80\x80" "b\xf5\x9f\xa0\xa1" "c\xed\xa0\x80" "d\xe0\x80\x80" "e",
+	       SC_CHARSET_BINARY, SC_TEXT_ESCAPED,
+	       "a\\xf4\\x90\\x80\\x80b\\xf5\\x9f\\xa0\\xa1c\\xed\\xa0\\x80d\\xe0\\x80\\x80e");
+	EXPECT("\xf4\x90\x80\x80" "\xf4\x8f\xbf\xbf", SC_CHARSET_UTF8, SC_TEXT_UTF8,
+	       "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "\xf4\x8f\xbf\xbf");
+}
+
 Test(text, ascii_unchanged)
 {
 	static const char line[] = "<134>1 2026-12-04T09:15:22Z host app 1 ID - plain ASCII ~!@#$%^&*()";
