@@ -98,17 +98,26 @@ sc_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap)
 
 /* ---- keys ------------------------------------------------------------------ */
 
+/*
+ * A name as it stands in a key string or a signature line (@p n bytes, not
+ * a C string): a NUL in it must not end it early, or "name\0junk" would be
+ * read as "name" (found by fuzz_checkpoint).
+ */
+static bool
+keyname_ok(const char *name, size_t n)
+{
+	if (n == 0 || n > SC_KEYNAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)name[i] <= 0x20 || (unsigned char)name[i] >= 0x7f || name[i] == '+')
+			return false;
+	return true;
+}
+
 bool
 sc_keyname_valid(const char *name)
 {
-	size_t n = strlen(name);
-
-	if (n == 0 || n > SC_KEYNAME_MAX)
-		return false;
-	for (; *name; name++)
-		if ((unsigned char)*name <= 0x20 || (unsigned char)*name >= 0x7f || *name == '+')
-			return false;
-	return true;
+	return keyname_ok(name, strlen(name));
 }
 
 uint32_t
@@ -146,12 +155,10 @@ sc_vkey_parse(const char *s, size_t len, struct sc_vkey *k)
 	if (p2 == NULL || p2 - p1 - 1 != 8)
 		return -EINVAL;
 	nl = (size_t)(p1 - s);
-	if (nl == 0 || nl > SC_KEYNAME_MAX)
+	if (!keyname_ok(s, nl))
 		return -EINVAL;
 	memcpy(k->name, s, nl);
 	k->name[nl] = '\0';
-	if (!sc_keyname_valid(k->name))
-		return -EINVAL;
 	memcpy(hex, p1 + 1, 8);
 	hex[8] = '\0';
 	for (int i = 0; i < 8; i++)
@@ -376,12 +383,10 @@ sc_note_open(const char *msg, size_t len, sc_vkey_lookup_fn lookup, void *arg,
 		if (sp == NULL)
 			return SC_NOTE_MALFORMED;
 		nlen = (size_t)(sp - line);
-		if (nlen == 0 || nlen > SC_KEYNAME_MAX)
+		if (!keyname_ok(line, nlen))
 			return SC_NOTE_MALFORMED;
 		memcpy(name, line, nlen);
 		name[nlen] = '\0';
-		if (!sc_keyname_valid(name))
-			return SC_NOTE_MALFORMED;
 		n = sc_b64_decode(sp + 1, ll - nlen - 1, raw, sizeof(raw));
 		if (n < 5)
 			return SC_NOTE_MALFORMED;

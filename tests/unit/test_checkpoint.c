@@ -203,6 +203,35 @@ Test(checkpoint, vkey_manglings_are_refused)
 	cr_expect(sc_keyname_valid("sealcap/ward-7/e12"));
 }
 
+/*
+ * A NUL inside a name (found by fuzz_checkpoint): "PeterNeumann\0+hash+key"
+ * and a signature line "— PeterNeumann\0 sig" are not PeterNeumann's key
+ * and signature; read as C strings they were.
+ */
+Test(checkpoint, nul_inside_a_key_name_is_refused)
+{
+	struct sc_vkey peter, k;
+	struct sc_note n;
+	const char *plus = strchr(peter_vkey, '+'), *sp = strchr(peter_sig, ' ');
+	char b[512], msg[2048];
+	size_t nl = (size_t)(plus - peter_vkey), len, o;
+
+	cr_assert_eq(sc_vkey_parse(peter_vkey, strlen(peter_vkey), &peter), 0);
+	/* The key string with a NUL after the name. */
+	memcpy(b, peter_vkey, nl);
+	b[nl] = '\0';
+	len = nl + 1 + (size_t)snprintf(b + nl + 1, sizeof(b) - nl - 1, "%s", plus);
+	cr_expect_neq(sc_vkey_parse(b, len, &k), 0, "a key name with a NUL was accepted");
+	/* The signature line with a NUL after the name. */
+	o = (size_t)snprintf(msg, sizeof(msg), "%s\n%.*s", quote, (int)(sp - peter_sig), peter_sig);
+	msg[o++] = '\0';
+	o += (size_t)snprintf(msg + o, sizeof(msg) - o, "%s", sp);
+	cr_expect_eq(sc_note_open(msg, o, one_key, &peter, &n), SC_NOTE_MALFORMED);
+	/* Unchanged, both are fine. */
+	snprintf(msg, sizeof(msg), "%s\n%s", quote, peter_sig);
+	cr_expect_eq(sc_note_open(msg, strlen(msg), one_key, &peter, &n), SC_NOTE_OK);
+}
+
 /* ---- checkpoint bodies ------------------------------------------------------------- */
 
 Test(checkpoint, body_round_trip_and_refusals)
