@@ -478,7 +478,8 @@ block_decode(const struct sc_block_hdr *h, const uint8_t *stored, uint8_t *paylo
 	case SC_CODEC_NONE:
 		if (h->stored_len != h->payload_len)
 			return SC_E_PAYLOAD_LEN;
-		if (stored != payload)
+		/* An empty payload may come with no buffer: memcpy(NULL, ..., 0) is UB. */
+		if (h->payload_len > 0 && stored != payload)
 			memcpy(payload, stored, h->payload_len);
 		return SC_E_OK;
 	case SC_CODEC_LZ4: {

@@ -602,7 +602,7 @@ sc_verify_ex(const char *dir, const struct sc_verify_opts *o, struct sc_verify_r
 			       h.stored_len);
 			continue;
 		}
-		if (h.payload_len > pcap) {
+		if (h.payload_len > pcap || payload == NULL) {
 			free(payload);
 			pcap = h.payload_len;
 			payload = malloc(pcap ? pcap : 1);

@@ -11,6 +11,8 @@
 # under meson test) to be added to tests/fuzz/regress/NAME/ once fixed.
 # Ends with one line: executions, rate, coverage, corpus size.
 set -u
+# UB is a finding even where the build recovers from it.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}:halt_on_error=1
 exe=$1 seeds=$2 secs=${SEALCAP_FUZZ_SECONDS:-$3}
 name=$(basename "$exe")
 art="$PWD/fuzz-artifacts/$name"
