@@ -82,9 +82,10 @@ passed=0; failed=0
 while read -r p f c; do
 	passed=$((passed + p)); failed=$((failed + f + c))
 done < <(cat "$log"/test-*.txt 2>/dev/null | sed -n 's/.*Synthesis: Tested: [0-9]* | Passing: \([0-9]*\) | Failing: \([0-9]*\) | Crashing: \([0-9]*\).*/\1 \2 \3/p')
-# Each fuzz harness: one test (meson's "N/8 NAME  OK|FAIL|TIMEOUT" lines).
-fz_ok=$(grep -cE '^ *[0-9]+/[0-9]+ .* OK ' "$log/fuzz.txt" 2>/dev/null || true)
-fz_bad=$(grep -cE '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT)' "$log/fuzz.txt" 2>/dev/null || true)
+# Each fuzz harness: one test (meson's "N/9 NAME  OK|FAIL|TIMEOUT" lines;
+# a failure is listed again in meson's closing summary: counted once).
+fz_ok=$(grep -E '^ *[0-9]+/[0-9]+ .* OK ' "$log/fuzz.txt" 2>/dev/null | sort -u | wc -l)
+fz_bad=$(grep -E '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT)' "$log/fuzz.txt" 2>/dev/null | sort -u | wc -l)
 passed=$((passed + ${fz_ok:-0})); failed=$((failed + ${fz_bad:-0}))
 # A suite that died before its summary counts as a failure.
 dead=$(cat "$log"/test-*.txt "$log"/fuzz.txt 2>/dev/null | grep -cE '^ *[0-9]+/[0-9]+ .*(FAIL|TIMEOUT)' || true)
