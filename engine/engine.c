@@ -1198,17 +1198,6 @@ print_stats(struct sc_engine *e, FILE *out, struct sc_engine_stats *prev, double
 
 static const char *const sync_names[] = { "unknown", "unsynchronised", "synchronised", "n/a" };
 
-static void
-fmt_utc(int64_t ns, char *buf, size_t len)
-{
-	time_t secs = (time_t)(ns / 1000000000);
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&secs, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%09dZ", (int)(ns % 1000000000));
-}
 
 /*
  * Seal an engine event: a JSON object stored as a record flagged
@@ -1254,8 +1243,8 @@ seal_gaps(struct sc_engine *e, int64_t now_ns)
 
 		if (delta == 0)
 			continue;
-		fmt_utc(e->gap_since, from, sizeof(from));
-		fmt_utc(now_ns, to, sizeof(to));
+		sc_time_utc(e->gap_since, from, sizeof(from));
+		sc_time_utc(now_ns, to, sizeof(to));
 		event(e, "{\"event\":\"gap\",\"reason\":\"%s\",\"count\":%" PRIu64
 		      ",\"from\":\"%s\",\"to\":\"%s\"}",
 		      sc_drop_name((enum sc_drop)d), delta, from, to);

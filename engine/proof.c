@@ -30,22 +30,6 @@
 #define PROOF_FORMAT "sealcap-proof"
 #define PROOF_VERSION 1
 
-static void
-fmt_time(int64_t ns, char *buf, size_t len)
-{
-	time_t s = (time_t)(ns / 1000000000);
-	long frac = (long)(ns % 1000000000);
-	struct tm tm;
-	size_t n;
-
-	if (frac < 0) {
-		frac += 1000000000;
-		s--;
-	}
-	gmtime_r(&s, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%09ldZ", frac);
-}
 
 static json_t *
 b64_json(const uint8_t *p, size_t n)
@@ -317,7 +301,7 @@ record_json(const char *id, const uint8_t *bytes, size_t n, const struct sc_reco
 	json_t *o = json_object();
 	char t[64], a[64];
 
-	fmt_time(r->rx_ns, t, sizeof(t));
+	sc_time_utc(r->rx_ns, t, sizeof(t));
 	sc_record_addr_str(r, a, sizeof(a));
 	json_object_set_new(o, "id", json_string(id));
 	json_object_set_new(o, "bytes", b64_json(bytes, n));
@@ -418,8 +402,8 @@ sc_proof_record_keys(const char *dir, uint64_t block, uint32_t index, struct sc_
 	json_object_set_new(doc, "type", json_string("inclusion"));
 	json_object_set_new(doc, "record", record_json(id, L.payload + off, rn, &rec));
 	o = json_object();
-	fmt_time(L.h.first_ns, t0, sizeof(t0));
-	fmt_time(L.h.last_ns, t1, sizeof(t1));
+	sc_time_utc(L.h.first_ns, t0, sizeof(t0));
+	sc_time_utc(L.h.last_ns, t1, sizeof(t1));
 	json_object_set_new(o, "header", b64_json(L.hdr, SC_BLOCK_HDR_LEN));
 	json_object_set_new(o, "log_index", json_integer((json_int_t)block));
 	json_object_set_new(o, "lane", json_integer(L.h.lane));
@@ -785,8 +769,8 @@ sc_proof_export(const char *dir, const struct sc_query *q, const char *const *ar
 		int plen;
 
 		sc_block_hdr_encode(&e->h, hdr);
-		fmt_time(e->h.first_ns, t0, sizeof(t0));
-		fmt_time(e->h.last_ns, t1, sizeof(t1));
+		sc_time_utc(e->h.first_ns, t0, sizeof(t0));
+		sc_time_utc(e->h.last_ns, t1, sizeof(t1));
 		json_object_set_new(o, "header", b64_json(hdr, SC_BLOCK_HDR_LEN));
 		json_object_set_new(o, "log_index", json_integer((json_int_t)e->h.log_index));
 		json_object_set_new(o, "lane", json_integer(e->h.lane));
@@ -923,8 +907,8 @@ check_block_obj(struct sc_hasher *hs, const json_t *blk, struct sc_block_hdr *h,
 		sc_errf(err, errlen, "the block header does not match its own hash (header changed)");
 		goto out;
 	}
-	fmt_time(h->first_ns, t0, sizeof(t0));
-	fmt_time(h->last_ns, t1, sizeof(t1));
+	sc_time_utc(h->first_ns, t0, sizeof(t0));
+	sc_time_utc(h->last_ns, t1, sizeof(t1));
 	if (!int_is(blk, "log_index", h->log_index) || !int_is(blk, "lane", h->lane) ||
 	    !int_is(blk, "records", h->count) || !str_is(blk, "first_time", t0) ||
 	    !str_is(blk, "last_time", t1)) {
@@ -984,7 +968,7 @@ check_record_obj(struct sc_hasher *hs, const json_t *rec, const json_t *rpath,
 		goto out;
 	}
 	/* What the document shows for people must be what the bytes say. */
-	fmt_time(r.rx_ns, when, sizeof(when));
+	sc_time_utc(r.rx_ns, when, sizeof(when));
 	if (!str_is(rec, "id", id) || !str_is(rec, "time", when) ||
 	    !str_is(rec, "source", info->source) || !int_is(rec, "port", r.src_port) ||
 	    !str_is(rec, "transport", transports[r.transport & 3]) || !int_is(rec, "seq", r.seq) ||

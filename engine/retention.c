@@ -38,22 +38,6 @@ errf(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-fmt_utc(int64_t ns, char *buf, size_t len)
-{
-	time_t secs = (time_t)(ns / 1000000000);
-	long frac = (long)(ns % 1000000000);
-	struct tm tm;
-	size_t n;
-
-	if (frac < 0) {
-		frac += 1000000000;
-		secs--;
-	}
-	gmtime_r(&secs, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%09ldZ", frac);
-}
 
 static void
 hex(const uint8_t *p, size_t n, char *out)
@@ -183,9 +167,9 @@ sc_store_prune(struct sc_store *s, const struct sc_retention *p, int64_t now_ns,
 	json_object_set_new(doc, "log_index", json_string(buf));
 	json_object_set_new(doc, "bytes", json_integer((json_int_t)res->bytes));
 	if (res->blocks) {
-		fmt_utc(t0, buf, sizeof(buf));
+		sc_time_utc(t0, buf, sizeof(buf));
 		json_object_set_new(doc, "first_time", json_string(buf));
-		fmt_utc(t1, buf, sizeof(buf));
+		sc_time_utc(t1, buf, sizeof(buf));
 		json_object_set_new(doc, "last_time", json_string(buf));
 	}
 	kept = json_object();

@@ -84,6 +84,13 @@ size_t sc_record_encode(const struct sc_record *r, uint8_t *dst);
  */
 size_t sc_record_decode(const uint8_t *src, size_t avail, struct sc_record *r);
 
+/**
+ * Write a time in UTC ns (a receive time, an event time) as RFC 3339 with
+ * nanoseconds, "2026-12-04T22:33:52.056013214Z"; times before 1970 too.
+ * @p len: 32 bytes are enough.
+ */
+void sc_time_utc(int64_t ns, char *buf, size_t len);
+
 /** Fill address fields from an IPv4 address in network byte order. */
 void sc_record_set_ipv4(struct sc_record *r, uint32_t be_addr);
 

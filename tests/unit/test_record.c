@@ -461,3 +461,16 @@ Test(record, decode_survives_garbage)
 	}
 	free(enc);
 }
+
+/* sc_time_utc: RFC 3339 UTC with nanoseconds, the epoch, before it, a golden time. */
+Test(record, time_utc)
+{
+	char b[40];
+
+	sc_time_utc(0, b, sizeof(b));
+	cr_expect_str_eq(b, "1970-01-01T00:00:00.000000000Z");
+	sc_time_utc(-1, b, sizeof(b));
+	cr_expect_str_eq(b, "1969-12-31T23:59:59.999999999Z");
+	sc_time_utc(1796403000056013214LL, b, sizeof(b));
+	cr_expect_str_eq(b, "2026-12-04T16:50:00.056013214Z");
+}

@@ -41,22 +41,6 @@
 
 #include "sealctl.h"
 
-static void
-fmt_time(int64_t ns, char *buf, size_t len)
-{
-	time_t s = (time_t)(ns / 1000000000);
-	long frac = (long)(ns % 1000000000);
-	struct tm tm;
-	size_t n;
-
-	if (frac < 0) {
-		frac += 1000000000;
-		s--;
-	}
-	gmtime_r(&s, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%09ldZ", frac);
-}
 
 /* Whole file, NUL-terminated (free() it).  @return 0 or -errno. */
 static int
@@ -303,8 +287,8 @@ cmd_verify(int argc, char **argv)
 		sc_keyring_free(vo.keys);
 		return 1;
 	}
-	fmt_time(res.first_ns, t0, sizeof(t0));
-	fmt_time(res.last_ns, t1, sizeof(t1));
+	sc_time_utc(res.first_ns, t0, sizeof(t0));
+	sc_time_utc(res.last_ns, t1, sizeof(t1));
 	printf("OK: %" PRIu64 " records + %" PRIu64 " engine events in %" PRIu64 " blocks, %" PRIu32
 	       " segment(s), %" PRIu32 " lane(s); raw %" PRIu64 " bytes, stored %" PRIu64
 	       " bytes (ratio %.2f)\n",
@@ -414,7 +398,7 @@ cat_record(const struct sc_record *r, uint32_t index, void *arg)
 		fputc('\n', c->out);
 		return 0;
 	}
-	fmt_time(r->rx_ns, t, sizeof(t));
+	sc_time_utc(r->rx_ns, t, sizeof(t));
 	sc_record_addr_str(r, addr, sizeof(addr));
 	if (c->fmt == FMT_TEXT) {
 		/* As search --format text shows it: Shift_JIS converted, escaped. */
@@ -602,8 +586,8 @@ print_src(const struct sc_source_stats *st)
 	else if (st->family == 6)
 		inet_ntop(AF_INET6, st->addr, a, sizeof(a));
 	if (st->msgs) {
-		fmt_time(st->first_ns, t0, sizeof(t0));
-		fmt_time(st->last_ns, t1, sizeof(t1));
+		sc_time_utc(st->first_ns, t0, sizeof(t0));
+		sc_time_utc(st->last_ns, t1, sizeof(t1));
 	}
 	printf("%-28s %10" PRIu64 " %12" PRIu64 " %8" PRIu64 " %8" PRIu64 " %12.3f %12.3f  %s .. %s\n",
 	       a, st->msgs, st->bytes, st->parse_errors, st->drops,
@@ -652,7 +636,7 @@ cmd_stats(int argc, char **argv)
 		char t[64];
 		bool live = pid > 0 && kill(pid, 0) == 0;
 
-		fmt_time(updated, t, sizeof(t));
+		sc_time_utc(updated, t, sizeof(t));
 		printf("%-20s %s (engine pid %d %s)\n", "snapshot", t, pid,
 		       live ? "running" : "not running: final figures of its last run");
 	}
@@ -772,7 +756,7 @@ print_info(const struct sc_proof_info *i)
 		printf("OK: %" PRIu64 " records, checkpoint size %" PRIu64 " signed by %s (log of %s; %"
 		       PRIu64 " blocks)\n", i->records, i->size, i->signer, i->origin, i->blocks);
 	} else if (strcmp(i->type, "inclusion") == 0) {
-		fmt_time(i->rx_ns, t, sizeof(t));
+		sc_time_utc(i->rx_ns, t, sizeof(t));
 		printf("OK: record %s (received %s from %s port %u) is record %" PRIu64 " of block %" PRIu64
 		       ", in the log of %s of %" PRIu64 " blocks signed by %s\n", i->id, t, i->source,
 		       i->port, i->index, i->block, i->origin, i->size, i->signer);
@@ -960,8 +944,8 @@ cmd_keygen(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/epochs.pub", o.dir);
 		if (sc_read_whole(path, &cert, &len) == 0 &&
 		    (c = sc_epoch_cert_parse(cert, len, err, sizeof(err))) != NULL) {
-			fmt_time(c->start * 1000000000, t0, sizeof(t0));
-			fmt_time((c->start + (int64_t)n * secs) * 1000000000, t1, sizeof(t1));
+			sc_time_utc(c->start * 1000000000, t0, sizeof(t0));
+			sc_time_utc((c->start + (int64_t)n * secs) * 1000000000, t1, sizeof(t1));
 			sc_epoch_cert_free(c);
 		} else {
 			snprintf(t0, sizeof(t0), "?");
